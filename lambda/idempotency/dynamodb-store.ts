@@ -1,0 +1,238 @@
+import { randomUUID } from 'node:crypto';
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBDocumentClient, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { KeyPrefix, scopedKey, TableSchema } from '../shared/table';
+import type { HttpResponse } from '../http/types';
+import { LeaseLostError, StoreUnavailableError } from './errors';
+import { type IdempotencyRecord, isExpired, isLeaseActive, RecordStatus } from './record';
+import type { ClaimOutcome, ClaimRequest, IdempotencyStore, TransactWriteItem } from './store';
+
+export interface DynamoDbStoreOptions {
+  documentClient: DynamoDBDocumentClient;
+  tableName: string;
+  /** Retention of a record from its first claim, in seconds. */
+  ttlSeconds: number;
+}
+
+/** Attribute names used in expressions; the key and TTL names come from the shared schema. */
+const NAMES = {
+  '#pk': TableSchema.partitionKey,
+  '#expires': TableSchema.ttlAttribute,
+  '#status': 'status',
+  '#leaseToken': 'leaseToken',
+  '#leaseUntil': 'leaseUntilEpochMs',
+  '#response': 'response',
+} as const;
+
+/** DynamoDB rejects names an expression does not use, so each write lists just its own. */
+const names = (...keys: (keyof typeof NAMES)[]) => Object.fromEntries(keys.map((k) => [k, NAMES[k]]));
+
+// Condition clauses, named so each write reads as the rule it enforces.
+const NO_RECORD = 'attribute_not_exists(#pk)';
+const RETENTION_ENDED = '#expires <= :nowSeconds';
+const NOT_RUNNING = '(#status = :completed OR #leaseUntil <= :nowMs)';
+const HELD_BY_US = '#status = :inProgress AND #leaseToken = :leaseToken';
+
+/**
+ * The DynamoDB adapter of the idempotency store. Every write is conditional; a failed condition
+ * comes back with the item that failed it (ALL_OLD), so no write is ever followed by a read.
+ */
+export class DynamoDbIdempotencyStore implements IdempotencyStore {
+  constructor(private readonly options: DynamoDbStoreOptions) {}
+
+  recordKey(tenant: string, key: string): string {
+    return scopedKey(KeyPrefix.Idempotency, tenant, key);
+  }
+
+  async claim(request: ClaimRequest): Promise<ClaimOutcome> {
+    // A takeover can lose a race to another retry; the loser re-reads nothing, it re-decides on
+    // the item the failed condition returned. Three rounds cover any realistic interleaving.
+    let outcome = await this.create(request);
+    for (let round = 0; round < 3 && outcome.kind === 'existing' && canTakeOver(outcome.record, request); round++) {
+      outcome = await this.takeOver(outcome.record, request);
+    }
+    return outcome;
+  }
+
+  private async create(request: ClaimRequest): Promise<ClaimOutcome> {
+    const pk = this.recordKey(request.tenant, request.key);
+    const record: IdempotencyRecord = {
+      pk,
+      status: RecordStatus.InProgress,
+      fingerprint: request.fingerprint,
+      executionId: randomUUID(),
+      leaseToken: randomUUID(),
+      leaseUntilEpochMs: request.leaseUntilEpochMs,
+      expiresAtEpochSeconds: Math.floor(request.nowMs / 1000) + this.options.ttlSeconds,
+      createdAtEpochMs: request.nowMs,
+      claimCount: 1,
+    };
+    try {
+      // Timeline: no record -> ours; retention ended and nobody running -> ours, as a new request.
+      await this.options.documentClient.send(
+        new PutCommand({
+          TableName: this.options.tableName,
+          Item: toItem(record),
+          ConditionExpression: `${NO_RECORD} OR (${RETENTION_ENDED} AND ${NOT_RUNNING})`,
+          ExpressionAttributeNames: names('#pk', '#expires', '#status', '#leaseUntil'),
+          ExpressionAttributeValues: {
+            ':nowSeconds': Math.floor(request.nowMs / 1000),
+            ':nowMs': request.nowMs,
+            ':completed': RecordStatus.Completed,
+          },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return { kind: 'claimed', record, takeover: false };
+    } catch (error) {
+      const existing = conditionFailureItem(error);
+      if (existing) return { kind: 'existing', record: existing };
+      throw new StoreUnavailableError(error);
+    }
+  }
+
+  /**
+   * Takes over an IN_PROGRESS record whose lease lapsed. The execution id is kept, so the retry
+   * drives the same downstream operation; the new lease token fences the previous holder out.
+   */
+  private async takeOver(existing: IdempotencyRecord, request: ClaimRequest): Promise<ClaimOutcome> {
+    const { leaseUntilEpochMs, nowMs } = request;
+    const leaseToken = randomUUID();
+    try {
+      // Timeline: still the record we read (same token), its lease lapsed, retention not ended -> ours.
+      await this.options.documentClient.send(
+        new UpdateCommand({
+          TableName: this.options.tableName,
+          Key: { [TableSchema.partitionKey]: existing.pk },
+          UpdateExpression: 'SET #leaseToken = :newToken, #leaseUntil = :leaseUntil ADD claimCount :one',
+          ConditionExpression: `${HELD_BY_US} AND #leaseUntil <= :nowMs AND #expires > :nowSeconds`,
+          ExpressionAttributeNames: names('#expires', '#status', '#leaseToken', '#leaseUntil'),
+          ExpressionAttributeValues: {
+            ':inProgress': RecordStatus.InProgress,
+            ':leaseToken': existing.leaseToken,
+            ':newToken': leaseToken,
+            ':leaseUntil': leaseUntilEpochMs,
+            ':nowMs': nowMs,
+            ':nowSeconds': Math.floor(nowMs / 1000),
+            ':one': 1,
+          },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      const record = { ...existing, leaseToken, leaseUntilEpochMs, claimCount: existing.claimCount + 1 };
+      return { kind: 'claimed', record, takeover: true };
+    } catch (error) {
+      const current = conditionFailureItem(error);
+      if (current) return { kind: 'existing', record: current };
+      // The record vanished (deleted by TTL or by hand): claim afresh.
+      if (isConditionFailure(error)) return this.create(request);
+      throw new StoreUnavailableError(error);
+    }
+  }
+
+  async complete(record: IdempotencyRecord, response: HttpResponse, writes: TransactWriteItem[], nowMs: number): Promise<void> {
+    const update = {
+      TableName: this.options.tableName,
+      Key: { [TableSchema.partitionKey]: record.pk },
+      UpdateExpression: 'SET #status = :completed, #response = :response, completedAtEpochMs = :nowMs',
+      // Timeline: only the holder of the current lease may complete; a zombie's token is stale.
+      ConditionExpression: HELD_BY_US,
+      ExpressionAttributeNames: names('#status', '#leaseToken', '#response'),
+      ExpressionAttributeValues: {
+        ':completed': RecordStatus.Completed,
+        ':inProgress': RecordStatus.InProgress,
+        ':leaseToken': record.leaseToken,
+        ':response': response,
+        ':nowMs': nowMs,
+      },
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
+    };
+    try {
+      if (writes.length === 0) {
+        await this.options.documentClient.send(new UpdateCommand(update));
+        return;
+      }
+      await this.options.documentClient.send(
+        new TransactWriteCommand({
+          TransactItems: [{ Update: update }, ...writes],
+          // The lease token names this attempt: an SDK retry of the same transaction is a no-op.
+          ClientRequestToken: record.leaseToken,
+        }),
+      );
+    } catch (error) {
+      throw this.fencedOr(error);
+    }
+  }
+
+  async release(record: IdempotencyRecord, nowMs: number): Promise<void> {
+    try {
+      // Timeline: only the holder may end its own lease; the record (and its execution id) stays.
+      await this.options.documentClient.send(
+        new UpdateCommand({
+          TableName: this.options.tableName,
+          Key: { [TableSchema.partitionKey]: record.pk },
+          UpdateExpression: 'SET #leaseUntil = :nowMs',
+          ConditionExpression: HELD_BY_US,
+          ExpressionAttributeNames: names('#status', '#leaseToken', '#leaseUntil'),
+          ExpressionAttributeValues: { ':inProgress': RecordStatus.InProgress, ':leaseToken': record.leaseToken, ':nowMs': nowMs },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+    } catch (error) {
+      throw this.fencedOr(error);
+    }
+  }
+
+  /** A failed condition on our record means we lost the lease; anything else is the store failing. */
+  private fencedOr(error: unknown): Error {
+    if (isConditionFailure(error)) return new LeaseLostError(conditionFailureItem(error));
+    if (isTransactionCanceled(error)) {
+      const [recordReason] = transactionReasons(error);
+      if (recordReason?.Code === 'ConditionalCheckFailed') {
+        return new LeaseLostError(recordReason.Item ? fromItem(recordReason.Item) : undefined);
+      }
+      // Our record was fine but one of the handler's own writes failed its condition: a bug or a
+      // conflicting write, never something a retry of this attempt fixes.
+      return new Error(`completion rejected: ${transactionReasons(error).map((r) => r.Code ?? 'None').join(', ')}`, { cause: error });
+    }
+    return new StoreUnavailableError(error);
+  }
+}
+
+/** An IN_PROGRESS record for the same request whose holder's lease lapsed, within retention. */
+function canTakeOver(record: IdempotencyRecord, request: ClaimRequest): boolean {
+  return (
+    record.status === RecordStatus.InProgress &&
+    record.fingerprint === request.fingerprint &&
+    !isLeaseActive(record, request.nowMs) &&
+    !isExpired(record, request.nowMs)
+  );
+}
+
+interface CancellationReason {
+  Code?: string;
+  Item?: Record<string, AttributeValue>;
+}
+
+const isConditionFailure = (error: unknown) => (error as Error | undefined)?.name === 'ConditionalCheckFailedException';
+const isTransactionCanceled = (error: unknown) => (error as Error | undefined)?.name === 'TransactionCanceledException';
+const transactionReasons = (error: unknown) => ((error as { CancellationReasons?: CancellationReason[] }).CancellationReasons ?? []);
+
+/** The item returned with a failed condition (ALL_OLD), unmarshalled; undefined when there was none. */
+function conditionFailureItem(error: unknown): IdempotencyRecord | undefined {
+  if (!isConditionFailure(error)) return undefined;
+  const item = (error as { Item?: Record<string, AttributeValue> }).Item;
+  return item ? fromItem(item) : undefined;
+}
+
+/** The stored item: the record, with its expiry under the schema's TTL attribute name. */
+function toItem(record: IdempotencyRecord): Record<string, unknown> {
+  const { expiresAtEpochSeconds, ...rest } = record;
+  return { ...rest, [TableSchema.ttlAttribute]: expiresAtEpochSeconds };
+}
+
+function fromItem(item: Record<string, AttributeValue>): IdempotencyRecord {
+  const { [TableSchema.ttlAttribute]: expiresAtEpochSeconds, ...rest } = unmarshall(item);
+  return { ...rest, expiresAtEpochSeconds } as IdempotencyRecord;
+}

@@ -1,0 +1,47 @@
+import { HttpError, retryAfterSeconds } from '../http/errors';
+
+/** 409: the first request with this key is still running; retry after its lease lapses. */
+export class RequestInProgressError extends HttpError {
+  override name = 'RequestInProgressError';
+  constructor(retryAfterMs: number) {
+    const seconds = retryAfterSeconds(retryAfterMs);
+    super(409, 'request_in_progress', 'Conflict', `A request with this Idempotency-Key is still being processed. Retry in ${seconds} s.`, {
+      headers: { 'Retry-After': String(seconds) },
+    });
+  }
+}
+
+/** 422: the key was first used with a different method, path or body. */
+export class KeyReusedError extends HttpError {
+  override name = 'KeyReusedError';
+  constructor() {
+    super(
+      422,
+      'idempotency_key_reused',
+      'Unprocessable Content',
+      'This Idempotency-Key was already used with a different request. Use a new key for a new operation.',
+    );
+  }
+}
+
+/** 503: DynamoDB did not answer (after the SDK's own retries); nothing was done without a claim. */
+export class StoreUnavailableError extends HttpError {
+  override name = 'StoreUnavailableError';
+  constructor(cause: unknown, retryAfterMs = 1000) {
+    super(503, 'store_unavailable', 'Service Unavailable', 'The idempotency store is unavailable. Retry with the same Idempotency-Key.', {
+      cause,
+      headers: { 'Retry-After': String(retryAfterSeconds(retryAfterMs)) },
+    });
+  }
+}
+
+/**
+ * The holder's lease was taken over (or the record changed) before it could write: its writes
+ * were rejected by condition. Carries what the record holds now, so the caller can answer from it.
+ */
+export class LeaseLostError extends Error {
+  override name = 'LeaseLostError';
+  constructor(readonly current: import('./record').IdempotencyRecord | undefined) {
+    super('the idempotency lease was lost to another invocation');
+  }
+}

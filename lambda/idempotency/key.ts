@@ -1,0 +1,37 @@
+import { badRequest } from '../http/errors';
+
+export const IDEMPOTENCY_KEY_HEADER = 'Idempotency-Key';
+export const MAX_KEY_LENGTH = 255;
+
+/** Visible ASCII only (0x21-0x7E): no spaces, controls or non-ASCII that proxies could rewrite. */
+const VISIBLE_ASCII = /^[\x21-\x7e]+$/;
+/** An RFC 8941 sf-string: quotes around visible ASCII or spaces, with `\"` and `\\` escapes. */
+const SF_STRING = /^"((?:[\x20\x21\x23-\x5b\x5d-\x7e]|\\["\\])*)"$/;
+
+export type KeyParseResult = { ok: true; key: string } | { ok: false; missing: boolean; reason: string };
+
+/** Parses the header value without throwing; the quoted form `"abc"` names the same key as `abc`. */
+export function parseIdempotencyKey(raw: string | undefined): KeyParseResult {
+  if (raw === undefined) return { ok: false, missing: true, reason: `The ${IDEMPOTENCY_KEY_HEADER} header is required.` };
+  const quoted = SF_STRING.exec(raw);
+  const key = quoted ? quoted[1]!.replace(/\\(["\\])/g, '$1') : raw;
+  if (key.length === 0) return { ok: false, missing: false, reason: `The ${IDEMPOTENCY_KEY_HEADER} header must not be empty.` };
+  if (key.length > MAX_KEY_LENGTH) {
+    return { ok: false, missing: false, reason: `The ${IDEMPOTENCY_KEY_HEADER} must be at most ${MAX_KEY_LENGTH} characters.` };
+  }
+  if (!VISIBLE_ASCII.test(key)) {
+    return {
+      ok: false,
+      missing: false,
+      reason: `The ${IDEMPOTENCY_KEY_HEADER} may contain only visible ASCII characters (0x21-0x7E), e.g. a UUID.`,
+    };
+  }
+  return { ok: true, key };
+}
+
+/** Parses the header value or throws the 400 the SPEC asks for. */
+export function requireIdempotencyKey(raw: string | undefined): string {
+  const result = parseIdempotencyKey(raw);
+  if (result.ok) return result.key;
+  throw badRequest(result.missing ? 'idempotency_key_missing' : 'idempotency_key_invalid', result.reason);
+}

@@ -1,0 +1,130 @@
+import type middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import type { HttpRequest, HttpResponse } from '../http/types';
+import { KeyReusedError, LeaseLostError, RequestInProgressError } from './errors';
+import { requestFingerprint } from './fingerprint';
+import { IDEMPOTENCY_KEY_HEADER, requireIdempotencyKey } from './key';
+import { type IdempotencyRecord, RecordStatus } from './record';
+import type { IdempotencyStore, TransactWriteItem } from './store';
+
+export const REPLAYED_HEADER = 'Idempotent-Replayed';
+
+export interface IdempotencyOptions {
+  store: IdempotencyStore;
+  /**
+   * Lease when the context cannot tell the remaining time (tests, scripts), in ms.
+   * @default 30000
+   */
+  defaultLeaseMs?: number;
+  /**
+   * Added to the function's remaining time: clocks of two containers can disagree by this much,
+   * and a lease must not lapse while its holder can still be running.
+   * @default 1000
+   */
+  leaseMarginMs?: number;
+  /** @default Date.now */
+  now?: () => number;
+  /**
+   * Which requests are idempotent operations; others pass straight through.
+   * @default every POST
+   */
+  appliesTo?: (request: HttpRequest) => boolean;
+}
+
+/** What the wrapped handler sees of its claim, as `context.idempotency`. */
+export interface IdempotencyContext {
+  tenant: string;
+  key: string;
+  /** Stable across retries and lease takeovers: derive downstream idempotency keys from it. */
+  executionId: string;
+  /** Adds writes that must commit together with the completion of the record (or not at all). */
+  addWrites(...items: TransactWriteItem[]): void;
+}
+
+export type IdempotentContext = Context & { idempotency: IdempotencyContext };
+
+interface ClaimState {
+  record: IdempotencyRecord;
+  writes: TransactWriteItem[];
+}
+
+const STATE = 'idempotency';
+type Request = middy.Request<HttpRequest, HttpResponse, Error, Context, Record<string, unknown>>;
+
+/** `before` claims or answers from the record, `after` completes, `onError` releases. */
+export function idempotency(options: IdempotencyOptions): middy.MiddlewareObj<HttpRequest, HttpResponse, Error, Context> {
+  const now = options.now ?? Date.now;
+  const defaultLeaseMs = options.defaultLeaseMs ?? 30_000;
+  const leaseMarginMs = options.leaseMarginMs ?? 1_000;
+  const appliesTo = options.appliesTo ?? ((request: HttpRequest) => request.method === 'POST');
+
+  const before = async (request: Request): Promise<HttpResponse | undefined> => {
+    const event = request.event;
+    if (!appliesTo(event)) return undefined;
+    const key = requireIdempotencyKey(event.headers[IDEMPOTENCY_KEY_HEADER.toLowerCase()]);
+    const fingerprint = requestFingerprint(event.method, event.path, event.body);
+    const nowMs = now();
+    const remainingMs = request.context.getRemainingTimeInMillis?.() ?? defaultLeaseMs;
+    const outcome = await options.store.claim({
+      tenant: event.tenant,
+      key,
+      fingerprint,
+      leaseUntilEpochMs: nowMs + remainingMs + leaseMarginMs,
+      nowMs,
+    });
+    if (outcome.kind === 'existing') return answerFromRecord(outcome.record, fingerprint, nowMs);
+
+    const state: ClaimState = { record: outcome.record, writes: [] };
+    request.internal[STATE] = state;
+    (request.context as IdempotentContext).idempotency = {
+      tenant: event.tenant,
+      key,
+      executionId: outcome.record.executionId,
+      addWrites: (...items) => state.writes.push(...items),
+    };
+    return undefined;
+  };
+
+  const after = async (request: Request): Promise<void> => {
+    const state = request.internal[STATE] as ClaimState | undefined;
+    if (!state || !request.response) return;
+    if (request.response.statusCode >= 500) return release(request); // a failure is not a result
+    delete request.internal[STATE];
+    try {
+      await options.store.complete(state.record, request.response, state.writes, now());
+    } catch (error) {
+      if (!(error instanceof LeaseLostError)) {
+        request.internal[STATE] = state; // onError releases it
+        throw error;
+      }
+      // A zombie: another invocation took the key over. Its outcome, not ours, is the answer.
+      if (!error.current) throw new RequestInProgressError(0);
+      request.response = answerFromRecord(error.current, state.record.fingerprint, now());
+    }
+  };
+
+  const release = async (request: Request): Promise<void> => {
+    const state = request.internal[STATE] as ClaimState | undefined;
+    if (!state) return;
+    delete request.internal[STATE];
+    try {
+      await options.store.release(state.record, now());
+    } catch (error) {
+      // The lease lapses by itself; a failed release only delays the retry until then.
+      console.warn(JSON.stringify({ level: 'warn', message: 'could not release idempotency lease', error: String(error) }));
+    }
+  };
+
+  return { before, after, onError: release };
+}
+
+/** The answer a record gives a request that did not claim it: 422, replay, or 409. */
+export function answerFromRecord(record: IdempotencyRecord, fingerprint: string, nowMs: number): HttpResponse {
+  if (record.fingerprint !== fingerprint) throw new KeyReusedError();
+  if (record.status === RecordStatus.Completed && record.response) return replay(record.response);
+  throw new RequestInProgressError(record.leaseUntilEpochMs - nowMs);
+}
+
+export function replay(stored: HttpResponse): HttpResponse {
+  return { statusCode: stored.statusCode, headers: { ...stored.headers, [REPLAYED_HEADER]: 'true' }, body: stored.body };
+}

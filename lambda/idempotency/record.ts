@@ -1,0 +1,33 @@
+import type { HttpResponse } from '../http/types';
+
+/** The states a record is stored in. "Expired" and "lease lapsed" are derived from timestamps. */
+export const RecordStatus = {
+  InProgress: 'IN_PROGRESS',
+  Completed: 'COMPLETED',
+} as const;
+export type RecordStatus = (typeof RecordStatus)[keyof typeof RecordStatus];
+
+export interface IdempotencyRecord {
+  pk: string;
+  status: RecordStatus;
+  fingerprint: string;
+  /**
+   * Stable for the life of the record: kept across lease takeovers, so everything derived from it
+   * (the processor's idempotency key, the payment id) is the same on every retry.
+   */
+  executionId: string;
+  /** Changes on every claim and takeover; completing and releasing writes must present it (fencing). */
+  leaseToken: string;
+  /** Until when the current holder may still be running. */
+  leaseUntilEpochMs: number;
+  /** End of retention; also the DynamoDB TTL attribute. */
+  expiresAtEpochSeconds: number;
+  createdAtEpochMs: number;
+  /** How many invocations have held the lease: 1 + takeovers. */
+  claimCount: number;
+  /** Present once COMPLETED. */
+  response?: HttpResponse;
+}
+
+export const isExpired = (record: IdempotencyRecord, nowMs: number) => record.expiresAtEpochSeconds * 1000 <= nowMs;
+export const isLeaseActive = (record: IdempotencyRecord, nowMs: number) => record.leaseUntilEpochMs > nowMs;

@@ -1,0 +1,32 @@
+import type { TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import type { HttpResponse } from '../http/types';
+import type { IdempotencyRecord } from './record';
+
+/** One write of the handler's own, committed in the same transaction as the completion. */
+export type TransactWriteItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+
+export interface ClaimRequest {
+  tenant: string;
+  key: string;
+  fingerprint: string;
+  leaseUntilEpochMs: number;
+  nowMs: number;
+}
+
+/** What a claim found: the key is ours to run, or someone else's record decides the answer. */
+export type ClaimOutcome =
+  | { kind: 'claimed'; record: IdempotencyRecord; takeover: boolean }
+  | { kind: 'existing'; record: IdempotencyRecord };
+
+export interface IdempotencyStore {
+  /**
+   * Claims the key: creates the record, overwrites one whose retention ended, or takes over an
+   * IN_PROGRESS record whose lease lapsed (keeping its execution id). Otherwise returns the record
+   * that stands in the way, without a second read.
+   */
+  claim(request: ClaimRequest): Promise<ClaimOutcome>;
+  /** IN_PROGRESS -> COMPLETED with the response, plus the handler's writes, all or nothing. Fenced by the lease token. */
+  complete(record: IdempotencyRecord, response: HttpResponse, writes: TransactWriteItem[], nowMs: number): Promise<void>;
+  /** Ends the lease at once so a retry can take over; keeps the execution id. Fenced by the lease token. */
+  release(record: IdempotencyRecord, nowMs: number): Promise<void>;
+}

@@ -1,0 +1,83 @@
+import middy from '@middy/core';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
+import { methodNotAllowed, notFound } from '../http/errors';
+import { errorToResponse } from '../http/problem';
+import type { HttpRequest, HttpResponse } from '../http/types';
+import { DynamoDbIdempotencyStore } from '../idempotency/dynamodb-store';
+import { IDEMPOTENCY_KEY_HEADER, parseIdempotencyKey } from '../idempotency/key';
+import { idempotency, type IdempotentContext } from '../idempotency/middleware';
+import type { AppConfig } from './config';
+import { eventKind, fromDirectPayload, fromProxyEvent, toDirectResult, toProxyResult } from './events';
+import { createPayment, getPayment } from './flow';
+import { PaymentStore } from './payment-store';
+import type { PaymentProcessor } from './processor';
+import { CreatePaymentBody } from './schema';
+import { SimulatedProcessor } from './simulated-processor';
+import { validateJsonBody } from './validate-body';
+
+export interface AppDeps {
+  client: DynamoDBClient;
+  config: AppConfig;
+  /** @default the simulated processor, recording charges in the same table */
+  processor?: PaymentProcessor;
+  /** @default Date.now */
+  now?: () => number;
+}
+
+type Route = (request: HttpRequest, context: Context) => Promise<HttpResponse>;
+
+/**
+ * Builds the Lambda handler: one function for REST API proxy events and direct payloads. Clients
+ * and middleware chains are built here once, not per invocation.
+ */
+export function createPaymentsHandler(deps: AppDeps) {
+  const { config } = deps;
+  const documentClient = DynamoDBDocumentClient.from(deps.client, { marshallOptions: { removeUndefinedValues: true } });
+  const payments = new PaymentStore(documentClient, config.tableName);
+  const processor =
+    deps.processor ?? new SimulatedProcessor({ documentClient, tableName: config.tableName, ...config.processor, now: deps.now });
+  const store = new DynamoDbIdempotencyStore({ documentClient, tableName: config.tableName, ttlSeconds: config.idempotencyTtlSeconds });
+
+  // middy's early timeout is off: the lease already covers the invocation up to Lambda's deadline.
+  const create = middy<HttpRequest, HttpResponse, Error, Context>({ timeoutEarlyInMillis: 0 })
+    .use(validateJsonBody(CreatePaymentBody))
+    .use(idempotency({ store, defaultLeaseMs: config.defaultLeaseMs, now: deps.now }))
+    .handler((event, context) => createPayment({ processor, payments })(event, context as IdempotentContext));
+  const get = getPayment({ payments });
+
+  const route: Route = async (request, context) => {
+    if (request.path === '/payments') {
+      if (request.method !== 'POST') throw methodNotAllowed(['POST']);
+      return create(request, context);
+    }
+    if (/^\/payments\/[^/]+$/.test(request.path) && request.pathParameters.id !== undefined) {
+      if (request.method !== 'GET') throw methodNotAllowed(['GET']);
+      return get(request);
+    }
+    throw notFound(`No route for ${request.method} ${request.path.slice(0, 200)}.`);
+  };
+
+  return async (event: unknown, context: Context): Promise<unknown> => {
+    const kind = eventKind(event);
+    let request: HttpRequest | undefined;
+    let response: HttpResponse;
+    try {
+      request = kind === 'proxy' ? fromProxyEvent(event as APIGatewayProxyEvent) : fromDirectPayload(event);
+      response = await route(request, context);
+    } catch (error) {
+      response = errorToResponse(error);
+    }
+    response = echoIdempotencyKey(request, response);
+    return kind === 'proxy' ? toProxyResult(response) : toDirectResult(response);
+  };
+}
+
+/** Every answer to a POST names the key it was about, when the key was a valid one. */
+function echoIdempotencyKey(request: HttpRequest | undefined, response: HttpResponse): HttpResponse {
+  if (request?.method !== 'POST') return response;
+  const parsed = parseIdempotencyKey(request.headers[IDEMPOTENCY_KEY_HEADER.toLowerCase()]);
+  if (!parsed.ok) return response;
+  return { ...response, headers: { ...response.headers, [IDEMPOTENCY_KEY_HEADER]: parsed.key } };
+}
