@@ -43,7 +43,7 @@ export function createPaymentsHandler(deps: AppDeps) {
   // middy's early timeout is off: the lease already covers the invocation up to Lambda's deadline.
   const create = middy<HttpRequest, HttpResponse, Error, Context>({ timeoutEarlyInMillis: 0 })
     .use(validateJsonBody(CreatePaymentBody))
-    .use(idempotency({ store, defaultLeaseMs: config.defaultLeaseMs, now: deps.now }))
+    .use(idempotency({ store, defaultLeaseMs: config.defaultLeaseMs, leaseMarginMs: config.leaseMarginMs, now: deps.now }))
     .handler((event, context) => createPayment({ processor, payments })(event, context as IdempotentContext));
   const get = getPayment({ payments });
 

@@ -18,6 +18,12 @@ export interface AppConfig {
    * @default 30000
    */
   defaultLeaseMs: number;
+  /**
+   * Added to the function's remaining time to make the lease: two containers' clocks can
+   * disagree by this much, and a lease must not lapse while its holder can still run.
+   * @default 1000
+   */
+  leaseMarginMs: number;
   /** The simulated payment processor. */
   processor: {
     /**
@@ -60,6 +66,7 @@ export function configFromEnv(env: Env): AppConfig {
     tableName: env.TABLE_NAME?.trim() || DEFAULT_TABLE_NAME,
     idempotencyTtlSeconds: numberFromEnv(env, 'IDEMPOTENCY_TTL_SECONDS', DEFAULT_IDEMPOTENCY_TTL_SECONDS, 1, 365 * 86_400, true),
     defaultLeaseMs: 30_000,
+    leaseMarginMs: 1_000,
     processor: {
       latencyMs: numberFromEnv(env, 'PROCESSOR_LATENCY_MS', 0, 0, 600_000, true),
       failureRate: numberFromEnv(env, 'PROCESSOR_FAILURE_RATE', 0, 0, 1, false),

@@ -1,0 +1,159 @@
+import { randomUUID } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { createPaymentsHandler } from '../../lambda/payments/app';
+import { SimulatedProcessor } from '../../lambda/payments/simulated-processor';
+import { type AppConfig, configFromEnv } from '../../lambda/payments/config';
+import type { PaymentProcessor } from '../../lambda/payments/processor';
+import { createLocalServer } from '../../local/server';
+import { createTestTable, type TestTable } from './dynamo';
+import { countRequests } from './request-counter';
+import { readTable } from './table-contents';
+
+/** An answer as a client sees it; header names in lower case. */
+export interface Reply {
+  status: number;
+  headers: Record<string, string>;
+  text: string;
+  json: any;
+}
+
+export interface PostOptions {
+  /** Sent as Idempotency-Key when defined. */
+  key?: string;
+  /** An object is sent as JSON, a string as is. */
+  body?: unknown;
+  /** @default 'tenant-a' */
+  tenant?: string;
+  headers?: Record<string, string>;
+  /** What the function's context says is left (handler driver only). @default 10000 */
+  remainingMs?: number;
+}
+
+export type DriverKind = 'handler' | 'http';
+
+export interface Driver {
+  kind: DriverKind;
+  table: TestTable;
+  config: AppConfig;
+  requests: ReturnType<typeof countRequests>;
+  post(options: PostOptions): Promise<Reply>;
+  get(id: string, tenant?: string): Promise<Reply>;
+  contents(): ReturnType<typeof readTable>;
+  close(): Promise<void>;
+}
+
+export interface DriverOptions {
+  config?: Partial<Omit<AppConfig, 'processor'>> & { processor?: Partial<AppConfig['processor']> };
+  /** Wraps the simulated processor (to pause or break it); receives the default one. */
+  processor?: (simulated: PaymentProcessor) => PaymentProcessor;
+}
+
+export const validPayment = { amount: 1000, currency: 'usd', source: 'tok_visa' };
+
+/**
+ * The payments function against a fresh table in the run's DynamoDB Local, reached either by
+ * calling the handler with REST API proxy events or over HTTP through local mode's server.
+ */
+export async function createDriver(kind: DriverKind, options: DriverOptions = {}): Promise<Driver> {
+  const table = await createTestTable(`drv-${kind}`);
+  const requests = countRequests(table.client);
+  const base = configFromEnv({ TABLE_NAME: table.tableName });
+  const { processor: processorConfig, ...rest } = options.config ?? {};
+  const config: AppConfig = { ...base, ...rest, tableName: table.tableName, processor: { ...base.processor, ...processorConfig } };
+  let processor: PaymentProcessor | undefined;
+  if (options.processor) {
+    const documentClient = DynamoDBDocumentClient.from(table.client);
+    processor = options.processor(new SimulatedProcessor({ documentClient, tableName: table.tableName, ...config.processor }));
+  }
+  const handler = createPaymentsHandler({ client: table.client, config, processor });
+  const common = { kind, table, config, requests, contents: () => readTable(table.client, table.tableName) };
+
+  if (kind === 'handler') {
+    const call = async (event: APIGatewayProxyEvent, remainingMs = 10_000): Promise<Reply> => {
+      const context = { getRemainingTimeInMillis: () => remainingMs, awsRequestId: randomUUID() } as unknown as Context;
+      const result = (await handler(event, context)) as APIGatewayProxyResult;
+      return reply(result.statusCode, Object.entries(result.headers ?? {}).map(([k, v]) => [k, String(v)]), result.body);
+    };
+    return {
+      ...common,
+      post: (o) => call(proxyEvent('POST', '/payments', '/payments', {}, o), o.remainingMs),
+      get: (id, tenant) => call(proxyEvent('GET', '/payments/{id}', `/payments/${id}`, { id }, { tenant })),
+      close: () => table.drop(),
+    };
+  }
+
+  const server = createLocalServer({ handler: handler as (e: unknown, c: Context) => Promise<unknown> });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const send = async (method: string, path: string, o: PostOptions): Promise<Reply> => {
+    const headers: Record<string, string> = { 'x-api-key': o.tenant ?? 'tenant-a', ...o.headers };
+    if (o.key !== undefined) headers['Idempotency-Key'] = o.key;
+    const body = o.body === undefined ? undefined : typeof o.body === 'string' ? o.body : JSON.stringify(o.body);
+    if (body !== undefined) headers['Content-Type'] ??= 'application/json';
+    const response = await fetch(`${url}${path}`, { method, headers, body });
+    return reply(response.status, [...response.headers.entries()], await response.text());
+  };
+  return {
+    ...common,
+    post: (o) => send('POST', '/payments', o),
+    get: (id, tenant) => send('GET', `/payments/${encodeURIComponent(id)}`, { tenant }),
+    async close() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await table.drop();
+    },
+  };
+}
+
+function reply(status: number, headerPairs: [string, string][], text: string): Reply {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  return { status, headers: Object.fromEntries(headerPairs.map(([k, v]) => [k.toLowerCase(), v])), text, json };
+}
+
+/** A REST API proxy event as API Gateway sends it for a method that requires an API key. */
+export function proxyEvent(
+  method: string,
+  resource: string,
+  path: string,
+  pathParameters: Record<string, string>,
+  o: Omit<PostOptions, 'remainingMs'>,
+): APIGatewayProxyEvent {
+  const headers: Record<string, string> = { ...o.headers };
+  if (o.key !== undefined) headers['Idempotency-Key'] = o.key;
+  const body = o.body === undefined ? null : typeof o.body === 'string' ? o.body : JSON.stringify(o.body);
+  if (body !== null) headers['Content-Type'] ??= 'application/json';
+  return {
+    httpMethod: method,
+    resource,
+    path,
+    headers,
+    multiValueHeaders: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, [v]])),
+    pathParameters: Object.keys(pathParameters).length ? pathParameters : null,
+    queryStringParameters: null,
+    multiValueQueryStringParameters: null,
+    stageVariables: null,
+    body,
+    isBase64Encoded: false,
+    requestContext: { identity: { apiKeyId: o.tenant ?? 'tenant-a' } } as APIGatewayProxyEvent['requestContext'],
+  };
+}
+
+/** A promise with its resolve and reject, to hold a request at a chosen point. */
+export function deferred<T = void>() {
+  let resolve!: (value: T) => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}

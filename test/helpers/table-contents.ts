@@ -1,0 +1,26 @@
+import { type DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { KeyPrefix, TableSchema } from '../../lambda/shared/table';
+
+export interface TableContents {
+  records: Record<string, any>[];
+  payments: Record<string, any>[];
+  charges: Record<string, any>[];
+}
+
+/** Every item of the table, sorted by kind: what the invariants are checked against. */
+export async function readTable(client: DynamoDBClient, tableName: string): Promise<TableContents> {
+  const items: Record<string, any>[] = [];
+  let ExclusiveStartKey: Record<string, any> | undefined;
+  do {
+    const page = await client.send(new ScanCommand({ TableName: tableName, ExclusiveStartKey, ConsistentRead: true }));
+    items.push(...(page.Items ?? []).map((item) => unmarshall(item)));
+    ExclusiveStartKey = page.LastEvaluatedKey;
+  } while (ExclusiveStartKey);
+  const withPrefix = (prefix: string) => items.filter((item) => String(item[TableSchema.partitionKey]).startsWith(prefix));
+  return {
+    records: withPrefix(KeyPrefix.Idempotency),
+    payments: withPrefix(KeyPrefix.Payment),
+    charges: withPrefix(KeyPrefix.Charge),
+  };
+}
