@@ -5,6 +5,7 @@ import { KeyReusedError, LeaseLostError, RequestInProgressError } from './errors
 import { requestFingerprint } from './fingerprint';
 import { IDEMPOTENCY_KEY_HEADER, requireIdempotencyKey } from './key';
 import { type IdempotencyRecord, RecordStatus } from './record';
+import type { ReplayCache } from './replay-cache';
 import type { IdempotencyStore, TransactWriteItem } from './store';
 
 export const REPLAYED_HEADER = 'Idempotent-Replayed';
@@ -29,6 +30,8 @@ export interface IdempotencyOptions {
    * @default every POST
    */
   appliesTo?: (request: HttpRequest) => boolean;
+  /** Completed records kept in this container; replays found here cost no DynamoDB request. */
+  cache?: ReplayCache;
 }
 
 /** What the wrapped handler sees of its claim, as `context.idempotency`. */
@@ -45,6 +48,7 @@ export type IdempotentContext = Context & { idempotency: IdempotencyContext };
 
 interface ClaimState {
   record: IdempotencyRecord;
+  key: string;
   writes: TransactWriteItem[];
 }
 
@@ -64,6 +68,8 @@ export function idempotency(options: IdempotencyOptions): middy.MiddlewareObj<Ht
     const key = requireIdempotencyKey(event.headers[IDEMPOTENCY_KEY_HEADER.toLowerCase()]);
     const fingerprint = requestFingerprint(event.method, event.path, event.body);
     const nowMs = now();
+    const cached = options.cache?.get(event.tenant, key, nowMs);
+    if (cached) return answerFromRecord(cached, fingerprint, nowMs);
     const remainingMs = request.context.getRemainingTimeInMillis?.() ?? defaultLeaseMs;
     const outcome = await options.store.claim({
       tenant: event.tenant,
@@ -72,9 +78,12 @@ export function idempotency(options: IdempotencyOptions): middy.MiddlewareObj<Ht
       leaseUntilEpochMs: nowMs + remainingMs + leaseMarginMs,
       nowMs,
     });
-    if (outcome.kind === 'existing') return answerFromRecord(outcome.record, fingerprint, nowMs);
+    if (outcome.kind === 'existing') {
+      options.cache?.put(event.tenant, key, outcome.record, nowMs);
+      return answerFromRecord(outcome.record, fingerprint, nowMs);
+    }
 
-    const state: ClaimState = { record: outcome.record, writes: [] };
+    const state: ClaimState = { record: outcome.record, key, writes: [] };
     request.internal[STATE] = state;
     (request.context as IdempotentContext).idempotency = {
       tenant: event.tenant,
@@ -91,7 +100,9 @@ export function idempotency(options: IdempotencyOptions): middy.MiddlewareObj<Ht
     if (request.response.statusCode >= 500) return release(request); // a failure is not a result
     delete request.internal[STATE];
     try {
-      await options.store.complete(state.record, request.response, state.writes, now());
+      const nowMs = now();
+      await options.store.complete(state.record, request.response, state.writes, nowMs);
+      options.cache?.put(request.event.tenant, state.key, { ...state.record, status: RecordStatus.Completed, response: request.response }, nowMs);
     } catch (error) {
       if (!(error instanceof LeaseLostError)) {
         request.internal[STATE] = state; // onError releases it
@@ -99,6 +110,7 @@ export function idempotency(options: IdempotencyOptions): middy.MiddlewareObj<Ht
       }
       // A zombie: another invocation took the key over. Its outcome, not ours, is the answer.
       if (!error.current) throw new RequestInProgressError(0);
+      options.cache?.put(request.event.tenant, state.key, error.current, now());
       request.response = answerFromRecord(error.current, state.record.fingerprint, now());
     }
   };
@@ -118,8 +130,11 @@ export function idempotency(options: IdempotencyOptions): middy.MiddlewareObj<Ht
   return { before, after, onError: release };
 }
 
+/** The parts of a record that decide how it answers a request that did not claim it. */
+export type RecordView = Pick<IdempotencyRecord, 'fingerprint' | 'status' | 'response' | 'leaseUntilEpochMs'>;
+
 /** The answer a record gives a request that did not claim it: 422, replay, or 409. */
-export function answerFromRecord(record: IdempotencyRecord, fingerprint: string, nowMs: number): HttpResponse {
+export function answerFromRecord(record: RecordView, fingerprint: string, nowMs: number): HttpResponse {
   if (record.fingerprint !== fingerprint) throw new KeyReusedError();
   if (record.status === RecordStatus.Completed && record.response) return replay(record.response);
   throw new RequestInProgressError(record.leaseUntilEpochMs - nowMs);

@@ -8,6 +8,7 @@ import type { HttpRequest, HttpResponse } from '../http/types';
 import { DynamoDbIdempotencyStore } from '../idempotency/dynamodb-store';
 import { IDEMPOTENCY_KEY_HEADER, parseIdempotencyKey } from '../idempotency/key';
 import { idempotency, type IdempotentContext } from '../idempotency/middleware';
+import { ReplayCache } from '../idempotency/replay-cache';
 import type { AppConfig } from './config';
 import { eventKind, fromDirectPayload, fromProxyEvent, toDirectResult, toProxyResult } from './events';
 import { createPayment, getPayment } from './flow';
@@ -40,10 +41,12 @@ export function createPaymentsHandler(deps: AppDeps) {
     deps.processor ?? new SimulatedProcessor({ documentClient, tableName: config.tableName, ...config.processor, now: deps.now });
   const store = new DynamoDbIdempotencyStore({ documentClient, tableName: config.tableName, ttlSeconds: config.idempotencyTtlSeconds });
 
+  const cache = new ReplayCache({ maxEntries: config.replayCacheEntries });
+
   // middy's early timeout is off: the lease already covers the invocation up to Lambda's deadline.
   const create = middy<HttpRequest, HttpResponse, Error, Context>({ timeoutEarlyInMillis: 0 })
     .use(validateJsonBody(CreatePaymentBody))
-    .use(idempotency({ store, defaultLeaseMs: config.defaultLeaseMs, leaseMarginMs: config.leaseMarginMs, now: deps.now }))
+    .use(idempotency({ store, cache, defaultLeaseMs: config.defaultLeaseMs, leaseMarginMs: config.leaseMarginMs, now: deps.now }))
     .handler((event, context) => createPayment({ processor, payments })(event, context as IdempotentContext));
   const get = getPayment({ payments });
 

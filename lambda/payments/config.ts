@@ -24,6 +24,11 @@ export interface AppConfig {
    * @default 1000
    */
   leaseMarginMs: number;
+  /**
+   * Completed records each warm container keeps to replay without DynamoDB; 0 turns it off.
+   * @default 1000
+   */
+  replayCacheEntries: number;
   /** The simulated payment processor. */
   processor: {
     /**
@@ -67,6 +72,7 @@ export function configFromEnv(env: Env): AppConfig {
     idempotencyTtlSeconds: numberFromEnv(env, 'IDEMPOTENCY_TTL_SECONDS', DEFAULT_IDEMPOTENCY_TTL_SECONDS, 1, 365 * 86_400, true),
     defaultLeaseMs: 30_000,
     leaseMarginMs: 1_000,
+    replayCacheEntries: numberFromEnv(env, 'REPLAY_CACHE_ENTRIES', 1000, 0, 100_000, true),
     processor: {
       latencyMs: numberFromEnv(env, 'PROCESSOR_LATENCY_MS', 0, 0, 600_000, true),
       failureRate: numberFromEnv(env, 'PROCESSOR_FAILURE_RATE', 0, 0, 1, false),

@@ -41,6 +41,8 @@ export interface Driver {
   post(options: PostOptions): Promise<Reply>;
   get(id: string, tenant?: string): Promise<Reply>;
   contents(): ReturnType<typeof readTable>;
+  /** A new container: a fresh handler (cold replay cache) over the same table. */
+  restart(): void;
   close(): Promise<void>;
 }
 
@@ -67,8 +69,17 @@ export async function createDriver(kind: DriverKind, options: DriverOptions = {}
     const documentClient = DynamoDBDocumentClient.from(table.client);
     processor = options.processor(new SimulatedProcessor({ documentClient, tableName: table.tableName, ...config.processor }));
   }
-  const handler = createPaymentsHandler({ client: table.client, config, processor });
-  const common = { kind, table, config, requests, contents: () => readTable(table.client, table.tableName) };
+  let handler = createPaymentsHandler({ client: table.client, config, processor });
+  const common = {
+    kind,
+    table,
+    config,
+    requests,
+    contents: () => readTable(table.client, table.tableName),
+    restart: () => {
+      handler = createPaymentsHandler({ client: table.client, config, processor });
+    },
+  };
 
   if (kind === 'handler') {
     const call = async (event: APIGatewayProxyEvent, remainingMs = 10_000): Promise<Reply> => {
@@ -84,7 +95,7 @@ export async function createDriver(kind: DriverKind, options: DriverOptions = {}
     };
   }
 
-  const server = createLocalServer({ handler: handler as (e: unknown, c: Context) => Promise<unknown> });
+  const server = createLocalServer({ handler: (event, context) => handler(event, context) });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const send = async (method: string, path: string, o: PostOptions): Promise<Reply> => {

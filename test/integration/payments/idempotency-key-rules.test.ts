@@ -111,6 +111,7 @@ describe.each<DriverKind>(['handler', 'http'])('Idempotency-Key rules (%s)', (ki
 
   test('a retry of a completed request replays status, headers and the byte-identical body, in one DynamoDB request', async () => {
     const first = await driver.post({ key: 'k-replay', body: { ...validPayment, metadata: { b: '2', a: '1' } } });
+    driver.restart(); // the retry lands on another container: nothing cached
     driver.requests.reset();
     // Same request: key order and whitespace do not count.
     const retry = await driver.post({ key: 'k-replay', body: '{ "metadata": {"a":"1", "b":"2"},\n "source":"tok_visa", "currency":"usd", "amount":1000 }' });
@@ -125,8 +126,21 @@ describe.each<DriverKind>(['handler', 'http'])('Idempotency-Key rules (%s)', (ki
     expect((await driver.contents()).charges).toHaveLength(1);
   });
 
+  test('a warm container replays a completed key without any DynamoDB request, and still refuses a mismatch', async () => {
+    const first = await driver.post({ key: 'k-warm', body: validPayment });
+    driver.requests.reset();
+    const retry = await driver.post({ key: 'k-warm', body: validPayment });
+    expect(retry.text).toBe(first.text);
+    expect(retry.headers['idempotent-replayed']).toBe('true');
+    expect(driver.requests.total()).toBe(0);
+    expectProblem(await driver.post({ key: 'k-warm', body: { ...validPayment, amount: 2 } }), 422, 'idempotency_key_reused');
+    expect((await driver.post({ key: 'k-warm', body: validPayment, tenant: 'tenant-b' })).headers['idempotent-replayed']).toBeUndefined();
+    expect(driver.requests.total()).toBe(3); // tenant b's first execution; the 422 came from the cache
+  });
+
   test('a retry with the same key and a different body is a 422 in one DynamoDB request', async () => {
     await driver.post({ key: 'k-mismatch', body: validPayment });
+    driver.restart();
     driver.requests.reset();
     const reply = await driver.post({ key: 'k-mismatch', body: { ...validPayment, amount: 1001 } });
     expectProblem(reply, 422, 'idempotency_key_reused');

@@ -1,0 +1,285 @@
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { App, Validations } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { stackConfigFromContext } from '../../infra/config';
+import { PaymentsStack } from '../../infra/payments-stack';
+import { createTableInput, TableSchema } from '../../lambda/shared/table';
+
+// The same context `cdk synth` uses (feature flags included), minus esbuild: templates only.
+const CDK_JSON = JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'cdk.json'), 'utf8')) as {
+  context: Record<string, unknown>;
+};
+
+function synth(context: Record<string, unknown> = {}) {
+  const app = new App({ context: { ...CDK_JSON.context, 'aws:cdk:bundling-stacks': [], ...context } });
+  const config = stackConfigFromContext(app.node);
+  const stack = new PaymentsStack(app, `IdempotentPayments-${config.stage}`, { config });
+  return { app, stack, template: Template.fromStack(stack) };
+}
+
+type Resource = { Type: string; Properties: Record<string, any>; DeletionPolicy?: string; UpdateReplacePolicy?: string };
+
+function onlyResource(template: Template, type: string): [string, Resource] {
+  const found = Object.entries(template.findResources(type)) as [string, Resource][];
+  expect(found).toHaveLength(1);
+  return found[0]!;
+}
+
+const dev = synth();
+const prod = synth({ stage: 'prod', idempotencyTtlSeconds: '3600' });
+
+describe('table', () => {
+  it('has the key schema of the shared table definition, so local mode and AWS build the same table', () => {
+    const [, table] = onlyResource(dev.template, 'AWS::DynamoDB::Table');
+    const shared = createTableInput('unused');
+    expect(table.Properties.KeySchema).toEqual(shared.KeySchema);
+    expect(table.Properties.AttributeDefinitions).toEqual(shared.AttributeDefinitions);
+  });
+
+  it('expires items by the TTL attribute named in the shared schema', () => {
+    dev.template.hasResourceProperties('AWS::DynamoDB::Table', {
+      TimeToLiveSpecification: { AttributeName: TableSchema.ttlAttribute, Enabled: true },
+    });
+  });
+
+  it('bills on demand, keeps point-in-time recovery and encrypts with the AWS-managed key', () => {
+    const [, table] = onlyResource(dev.template, 'AWS::DynamoDB::Table');
+    expect(table.Properties.BillingMode).toBe('PAY_PER_REQUEST');
+    expect(table.Properties.ProvisionedThroughput).toBeUndefined();
+    expect(table.Properties.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
+    // SSEEnabled without a customer key (KMSMasterKeyId) is the AWS-managed aws/dynamodb key.
+    expect(table.Properties.SSESpecification).toEqual({ SSEEnabled: true });
+  });
+
+  it('is deleted with a dev stack and has no deletion protection', () => {
+    const [, table] = onlyResource(dev.template, 'AWS::DynamoDB::Table');
+    expect(table.DeletionPolicy).toBe('Delete');
+    expect(table.Properties.DeletionProtectionEnabled).toBe(false);
+  });
+
+  it('is retained, and protected from deletion, outside the dev stage', () => {
+    const [, table] = onlyResource(prod.template, 'AWS::DynamoDB::Table');
+    expect(table.DeletionPolicy).toBe('Retain');
+    expect(table.UpdateReplacePolicy).toBe('Retain');
+    expect(table.Properties.DeletionProtectionEnabled).toBe(true);
+  });
+});
+
+describe('function', () => {
+  it('runs Node.js 24 on arm64 with a timeout well under the 29 s API Gateway integration timeout', () => {
+    const [, fn] = onlyResource(dev.template, 'AWS::Lambda::Function');
+    expect(fn.Properties.Runtime).toBe('nodejs24.x');
+    expect(fn.Properties.Architectures).toEqual(['arm64']);
+    expect(fn.Properties.Timeout).toBe(10);
+    expect(fn.Properties.MemorySize).toBe(512);
+    expect(fn.Properties.LoggingConfig).toEqual({ LogFormat: 'JSON', LogGroup: { Ref: expect.any(String) } });
+  });
+
+  it('is given the table name, the key retention and source maps through its environment', () => {
+    const [tableId] = onlyResource(dev.template, 'AWS::DynamoDB::Table');
+    const [, fn] = onlyResource(dev.template, 'AWS::Lambda::Function');
+    expect(fn.Properties.Environment.Variables).toEqual({
+      TABLE_NAME: { Ref: tableId },
+      IDEMPOTENCY_TTL_SECONDS: '86400',
+      NODE_OPTIONS: '--enable-source-maps',
+    });
+  });
+
+  it('takes the key retention from the idempotencyTtlSeconds context', () => {
+    prod.template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ IDEMPOTENCY_TTL_SECONDS: '3600' }) },
+    });
+  });
+
+  it("may call exactly PutItem, UpdateItem, GetItem and ConditionCheckItem on the table, and only write its own logs", () => {
+    const [tableId] = onlyResource(dev.template, 'AWS::DynamoDB::Table');
+    const [, fn] = onlyResource(dev.template, 'AWS::Lambda::Function');
+    const roleId: string = fn.Properties.Role['Fn::GetAtt'][0];
+    const logGroupId: string = fn.Properties.LoggingConfig.LogGroup.Ref;
+
+    const role = dev.template.toJSON().Resources[roleId] as Resource;
+    expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+    expect(role.Properties.Policies).toBeUndefined();
+
+    const policies = Object.values(dev.template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: roleId }] } }));
+    const statements = policies.flatMap((policy) => policy.Properties.PolicyDocument.Statement as Record<string, any>[]);
+    const granted = statements.map(({ Effect, Action, Resource }) => ({
+      Effect,
+      Action: [Action].flat().sort(),
+      Resource,
+    }));
+    expect(granted).toEqual([
+      {
+        Effect: 'Allow',
+        Action: ['dynamodb:ConditionCheckItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+        Resource: { 'Fn::GetAtt': [tableId, 'Arn'] },
+      },
+      {
+        Effect: 'Allow',
+        Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        Resource: { 'Fn::GetAtt': [logGroupId, 'Arn'] },
+      },
+    ]);
+  });
+});
+
+describe('REST API', () => {
+  const resources = dev.template.toJSON().Resources as Record<string, Resource>;
+
+  /** "POST /payments" for a method, from the chain of AWS::ApiGateway::Resource path parts. */
+  function route(method: Resource): string {
+    const parts: string[] = [];
+    let ref = method.Properties.ResourceId?.Ref as string | undefined;
+    while (ref && resources[ref]?.Type === 'AWS::ApiGateway::Resource') {
+      parts.unshift(resources[ref]!.Properties.PathPart);
+      ref = resources[ref]!.Properties.ParentId?.Ref;
+    }
+    return `${method.Properties.HttpMethod} /${parts.join('/')}`;
+  }
+
+  const methods = Object.values(dev.template.findResources('AWS::ApiGateway::Method') as Record<string, Resource>).filter(
+    (method) => method.Properties.HttpMethod !== 'OPTIONS',
+  );
+
+  it('serves POST /payments and GET /payments/{id} through a Lambda proxy integration', () => {
+    expect(methods.map(route).sort()).toEqual(['GET /payments/{id}', 'POST /payments']);
+    for (const method of methods) expect(method.Properties.Integration.Type).toBe('AWS_PROXY');
+  });
+
+  it('requires an API key on every method, since the key identifies the tenant', () => {
+    expect(methods.length).toBeGreaterThan(0);
+    expect(methods.map((method) => [route(method), method.Properties.ApiKeyRequired])).toEqual(
+      methods.map((method) => [route(method), true]),
+    );
+  });
+
+  it('rejects a POST without Idempotency-Key at the gateway, validating parameters but never the body', () => {
+    const [post] = methods.filter((method) => route(method) === 'POST /payments');
+    expect(post!.Properties.RequestParameters).toEqual({ 'method.request.header.Idempotency-Key': true });
+    const validatorId: string = post!.Properties.RequestValidatorId.Ref;
+    expect(resources[validatorId]!.Properties).toMatchObject({ ValidateRequestParameters: true, ValidateRequestBody: false });
+  });
+
+  it('answers its own errors as problem+json: unknown routes 404, bad API keys 403, everything else too', () => {
+    const expected: Record<string, string | undefined> = {
+      DEFAULT_4XX: undefined,
+      DEFAULT_5XX: undefined,
+      MISSING_AUTHENTICATION_TOKEN: '404',
+      INVALID_API_KEY: '403',
+      BAD_REQUEST_PARAMETERS: '400',
+      THROTTLED: '429',
+    };
+    const responses = Object.values(dev.template.findResources('AWS::ApiGateway::GatewayResponse') as Record<string, Resource>);
+    for (const [type, status] of Object.entries(expected)) {
+      const response = responses.find((candidate) => candidate.Properties.ResponseType === type);
+      expect(response).toBeDefined();
+      const { StatusCode, ResponseParameters, ResponseTemplates } = response!.Properties;
+      expect([type, StatusCode]).toEqual([type, status]);
+      expect(ResponseParameters['gatewayresponse.header.Content-Type']).toBe("'application/problem+json'");
+      // What API Gateway sends once it has substituted the variables.
+      const body = JSON.parse(
+        (ResponseTemplates['application/json'] as string)
+          .replace('$context.error.messageString', JSON.stringify('Forbidden "quoted"'))
+          .replace('$context.requestId', 'req-1'),
+      );
+      expect(body).toMatchObject({ type: expect.stringMatching(/^urn:/), title: expect.any(String), detail: expect.any(String), code: expect.any(String) });
+      expect(body.status).toBe(status === undefined ? undefined : Number(status));
+    }
+  });
+
+  it('throttles each API key with a usage plan on the v1 stage and attaches the default key to it', () => {
+    const [stageId, stage] = onlyResource(dev.template, 'AWS::ApiGateway::Stage');
+    expect(stage.Properties.StageName).toBe('v1');
+    const [planId, plan] = onlyResource(dev.template, 'AWS::ApiGateway::UsagePlan');
+    expect(plan.Properties.Throttle).toEqual({ RateLimit: expect.any(Number), BurstLimit: expect.any(Number) });
+    expect(plan.Properties.ApiStages).toEqual([expect.objectContaining({ Stage: { Ref: stageId } })]);
+    const [keyId] = onlyResource(dev.template, 'AWS::ApiGateway::ApiKey');
+    dev.template.hasResourceProperties('AWS::ApiGateway::UsagePlanKey', { KeyId: { Ref: keyId }, UsagePlanId: { Ref: planId } });
+  });
+
+  it('writes one JSON access log line per request to a log group, with the tenant as apiKeyId', () => {
+    const [, stage] = onlyResource(dev.template, 'AWS::ApiGateway::Stage');
+    const { DestinationArn, Format } = stage.Properties.AccessLogSetting;
+    expect(JSON.stringify(DestinationArn)).toMatch(/"Ref":"HttpAccessLogs/);
+    expect(JSON.parse(Format)).toMatchObject({ requestId: '$context.requestId', apiKeyId: '$context.identity.apiKeyId' });
+    expect(stage.Properties.MethodSettings).toEqual([expect.objectContaining({ LoggingLevel: 'ERROR', DataTraceEnabled: false })]);
+  });
+});
+
+describe('stack', () => {
+  it('outputs ApiUrl, ApiKeyId, FunctionName and TableName', () => {
+    for (const name of ['ApiUrl', 'ApiKeyId', 'FunctionName', 'TableName']) dev.template.hasOutput(name, { Value: Match.anyValue() });
+  });
+
+  it('lets CloudFormation name the table, function, roles and its own log groups', () => {
+    dev.template.hasResourceProperties('AWS::DynamoDB::Table', { TableName: Match.absent() });
+    dev.template.hasResourceProperties('AWS::Lambda::Function', { FunctionName: Match.absent() });
+    expect(Object.values(dev.template.findResources('AWS::IAM::Role', { Properties: { RoleName: Match.anyValue() } }))).toEqual([]);
+    // The one named log group is API Gateway's execution log group, whose name API Gateway dictates.
+    const named = Object.values(dev.template.findResources('AWS::Logs::LogGroup', { Properties: { LogGroupName: Match.anyValue() } }));
+    expect(named.map((group) => JSON.stringify(group.Properties.LogGroupName))).toEqual([expect.stringContaining('API-Gateway-Execution-Logs_')]);
+  });
+
+  it('keeps every log group for a bounded time', () => {
+    const groups = Object.values(dev.template.findResources('AWS::Logs::LogGroup'));
+    expect(groups.length).toBe(3);
+    for (const group of groups) expect(group.Properties.RetentionInDays).toBeGreaterThan(0);
+  });
+
+  it('refuses a stage name that cannot be part of a stack name', () => {
+    expect(() => synth({ stage: 'Prod Stage' })).toThrow(/context stage/);
+  });
+});
+
+describe('cdk-nag AwsSolutions', () => {
+  interface Finding {
+    severity: string;
+    rule: string;
+    path: string;
+  }
+
+  function findings(app: App, { ignoreAcknowledgments = false } = {}): Finding[] {
+    const pack = new AwsSolutionsChecks();
+    // cdk-nag 3.0.2 consults this private method for each finding; bypassed, it reports every finding.
+    if (ignoreAcknowledgments) Object.assign(pack, { isAcknowledged: () => false });
+    return pack.validateScope(app).violations.flatMap((violation) =>
+      violation.violatingResources.map((resource) => ({
+        severity: violation.severity ?? 'error',
+        rule: violation.ruleName,
+        path: resource.constructPath ?? '',
+      })),
+    );
+  }
+
+  it('reports no unacknowledged error or warning, in dev or prod', () => {
+    expect(findings(dev.app)).toEqual([]);
+    expect(findings(prod.app)).toEqual([]);
+  });
+
+  it('acknowledges only findings that exist, each with a written reason', () => {
+    const acknowledged: { rule: string; path: string; reason: string }[] = [];
+    for (const construct of dev.stack.node.findAll()) {
+      for (const entry of construct.node.metadata) {
+        if (entry.type !== Validations.ACKNOWLEDGED_RULES_METADATA_KEY) continue;
+        for (const [id, reason] of Object.entries(entry.data as Record<string, string>)) {
+          acknowledged.push({ rule: id.replace(/^annotation::/i, ''), path: construct.node.path, reason });
+        }
+      }
+    }
+    expect(acknowledged.length).toBeGreaterThan(0);
+    const raised = findings(dev.app, { ignoreAcknowledgments: true });
+    for (const { rule, path: at, reason } of acknowledged) {
+      expect(reason.length).toBeGreaterThan(40);
+      const exists = raised.some((finding) => finding.rule === rule && (finding.path === at || finding.path.startsWith(`${at}/`)));
+      expect([rule, at, exists]).toEqual([rule, at, true]);
+    }
+  });
+
+  it('passes when synthesized with the checks as a validation plugin, as infra/app.ts does', () => {
+    const { app } = synth();
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+    expect(() => app.synth({ force: true })).not.toThrow();
+  });
+});
