@@ -5,6 +5,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { KeyPrefix, scopedKey, TableSchema } from '../shared/table';
 import type { HttpResponse } from '../http/types';
 import { LeaseLostError, StoreUnavailableError } from './errors';
+import { decodeResponse, encodeResponse, type StoredResponse } from './response-codec';
 import { type IdempotencyRecord, isExpired, isLeaseActive, RecordStatus } from './record';
 import type { ClaimOutcome, ClaimRequest, IdempotencyStore, TransactWriteItem } from './store';
 
@@ -143,7 +144,7 @@ export class DynamoDbIdempotencyStore implements IdempotencyStore {
         ':completed': RecordStatus.Completed,
         ':inProgress': RecordStatus.InProgress,
         ':leaseToken': record.leaseToken,
-        ':response': response,
+        ':response': encodeResponse(response),
         ':nowMs': nowMs,
       },
       ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
@@ -233,6 +234,6 @@ function toItem(record: IdempotencyRecord): Record<string, unknown> {
 }
 
 function fromItem(item: Record<string, AttributeValue>): IdempotencyRecord {
-  const { [TableSchema.ttlAttribute]: expiresAtEpochSeconds, ...rest } = unmarshall(item);
-  return { ...rest, expiresAtEpochSeconds } as IdempotencyRecord;
+  const { [TableSchema.ttlAttribute]: expiresAtEpochSeconds, response, ...rest } = unmarshall(item);
+  return { ...rest, expiresAtEpochSeconds, ...(response ? { response: decodeResponse(response as StoredResponse) } : {}) } as IdempotencyRecord;
 }

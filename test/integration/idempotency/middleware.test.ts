@@ -1,0 +1,101 @@
+import { randomBytes } from 'node:crypto';
+import middy from '@middy/core';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Context } from 'aws-lambda';
+import { errorToResponse } from '../../../lambda/http/problem';
+import type { HttpRequest, HttpResponse } from '../../../lambda/http/types';
+import { DynamoDbIdempotencyStore } from '../../../lambda/idempotency/dynamodb-store';
+import { idempotency, type IdempotentContext } from '../../../lambda/idempotency/middleware';
+import { COMPRESS_ABOVE_BYTES } from '../../../lambda/idempotency/response-codec';
+import { createTestTable, type TestTable } from '../../helpers/dynamo';
+import { readTable } from '../../helpers/table-contents';
+
+// The middleware wrapped around a handler that is not the payments one: it is a reusable layer.
+describe('idempotency middleware around any handler', () => {
+  let table: TestTable;
+  let executions: number;
+  let makeBody: () => string;
+  let invoke: (key: string) => Promise<HttpResponse>;
+
+  beforeEach(async () => {
+    table = await createTestTable('mw');
+    executions = 0;
+    const store = new DynamoDbIdempotencyStore({
+      documentClient: DynamoDBDocumentClient.from(table.client),
+      tableName: table.tableName,
+      ttlSeconds: 3600,
+    });
+    const handler = middy<HttpRequest, HttpResponse, Error, Context>()
+      .use(idempotency({ store }))
+      .handler(async (_event, context) => {
+        executions += 1;
+        const { executionId } = (context as IdempotentContext).idempotency;
+        return { statusCode: 200, headers: { 'Content-Type': 'text/plain', 'X-Execution': executionId }, body: makeBody() };
+      });
+    invoke = (key) =>
+      handler(
+        { method: 'POST', path: '/reports', headers: { 'idempotency-key': key }, pathParameters: {}, body: '{"n":1}', tenant: 't' },
+        {} as Context,
+      ).catch((error: unknown) => errorToResponse(error, () => {}));
+  });
+  afterEach(() => table.drop());
+
+  test('a large response is stored compressed and replayed byte for byte', async () => {
+    makeBody = () => JSON.stringify({ rows: Array.from({ length: 2000 }, (_, i) => ({ i, label: `row ${i}` })) });
+    const first = await invoke('big');
+    expect(Buffer.byteLength(first.body)).toBeGreaterThan(40_000);
+    const replay = await invoke('big');
+    expect(replay.body).toBe(first.body);
+    expect(replay.headers['Idempotent-Replayed']).toBe('true');
+    expect(executions).toBe(1);
+    const [record] = (await readTable(table.client, table.tableName)).records;
+    expect(record!.response.body).toBeUndefined();
+    expect(record!.response.bodyGzip.byteLength).toBeLessThan(Buffer.byteLength(first.body) / 4);
+  });
+
+  test('a small response is stored as plain text', async () => {
+    makeBody = () => 'x'.repeat(COMPRESS_ABOVE_BYTES);
+    await invoke('small');
+    const [record] = (await readTable(table.client, table.tableName)).records;
+    expect(record!.response.body).toBe('x'.repeat(COMPRESS_ABOVE_BYTES));
+  });
+
+  test('a response too large to store even compressed is a clean 500 that releases the key', async () => {
+    makeBody = () => randomBytes(400 * 1024).toString('base64'); // incompressible, over 350 KB gzipped
+    const failed = await invoke('huge');
+    expect(failed.statusCode).toBe(500);
+    expect(JSON.parse(failed.body)).toMatchObject({ code: 'response_too_large', status: 500 });
+    const [record] = (await readTable(table.client, table.tableName)).records;
+    expect(record).toMatchObject({ status: 'IN_PROGRESS' });
+    expect(record!.leaseUntilEpochMs).toBeLessThanOrEqual(Date.now()); // released at once
+
+    makeBody = () => 'fits now';
+    const retry = await invoke('huge');
+    expect(retry.statusCode).toBe(200);
+    expect(executions).toBe(2);
+  });
+
+  test('the execution id handed to the handler survives a release and takeover', async () => {
+    let fail = true;
+    const seen: string[] = [];
+    makeBody = () => {
+      if (fail) {
+        fail = false;
+        throw new Error('boom');
+      }
+      return 'ok';
+    };
+    const store = new DynamoDbIdempotencyStore({ documentClient: DynamoDBDocumentClient.from(table.client), tableName: table.tableName, ttlSeconds: 60 });
+    const handler = middy<HttpRequest, HttpResponse, Error, Context>()
+      .use(idempotency({ store }))
+      .handler(async (_event, context) => {
+        seen.push((context as IdempotentContext).idempotency.executionId);
+        return { statusCode: 200, headers: {}, body: makeBody() };
+      });
+    const event: HttpRequest = { method: 'POST', path: '/x', headers: { 'idempotency-key': 'k' }, pathParameters: {}, body: null, tenant: 't' };
+    await expect(handler(event, {} as Context)).rejects.toThrow('boom');
+    await expect(handler(event, {} as Context)).resolves.toMatchObject({ statusCode: 200 });
+    expect(seen).toHaveLength(2);
+    expect(seen[1]).toBe(seen[0]);
+  });
+});
