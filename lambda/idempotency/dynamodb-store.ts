@@ -88,6 +88,8 @@ export class DynamoDbIdempotencyStore implements IdempotencyStore {
       return { kind: 'claimed', record, takeover: false };
     } catch (error) {
       const existing = conditionFailureItem(error);
+      // Our own write, applied once already: the SDK retried a PutItem whose answer was lost.
+      if (existing?.leaseToken === record.leaseToken) return { kind: 'claimed', record, takeover: false };
       if (existing) return { kind: 'existing', record: existing };
       throw new StoreUnavailableError(error);
     }
@@ -125,6 +127,10 @@ export class DynamoDbIdempotencyStore implements IdempotencyStore {
       return { kind: 'claimed', record, takeover: true };
     } catch (error) {
       const current = conditionFailureItem(error);
+      // Applied once already, answer lost, retried by the SDK: the takeover is ours.
+      if (current?.leaseToken === leaseToken && current.status === RecordStatus.InProgress) {
+        return { kind: 'claimed', record: { ...existing, leaseToken, leaseUntilEpochMs, claimCount: current.claimCount }, takeover: true };
+      }
       if (current) return { kind: 'existing', record: current };
       // The record vanished (deleted by TTL or by hand): claim afresh.
       if (isConditionFailure(error)) return this.create(request);
@@ -154,6 +160,8 @@ export class DynamoDbIdempotencyStore implements IdempotencyStore {
         await this.options.documentClient.send(new UpdateCommand(update));
         return;
       }
+      // A transaction retried by the SDK after its answer was lost is recognised by DynamoDB
+      // through the ClientRequestToken below and succeeds again without writing twice.
       await this.options.documentClient.send(
         new TransactWriteCommand({
           TransactItems: [{ Update: update }, ...writes],
@@ -162,6 +170,9 @@ export class DynamoDbIdempotencyStore implements IdempotencyStore {
         }),
       );
     } catch (error) {
+      // An UpdateItem applied once already and retried by the SDK finds our own completion.
+      const current = conditionFailureItem(error);
+      if (current?.status === RecordStatus.Completed && current.leaseToken === record.leaseToken) return;
       throw this.fencedOr(error);
     }
   }
