@@ -1,0 +1,45 @@
+import { ConfigError, configFromEnv, DEFAULT_IDEMPOTENCY_TTL_SECONDS } from '../../../lambda/payments/config';
+import { DEFAULT_TABLE_NAME } from '../../../lambda/shared/table';
+
+describe('configuration from the environment', () => {
+  test('an empty environment gives the documented defaults', () => {
+    expect(configFromEnv({})).toEqual({
+      tableName: DEFAULT_TABLE_NAME,
+      idempotencyTtlSeconds: DEFAULT_IDEMPOTENCY_TTL_SECONDS,
+      defaultLeaseMs: 30_000,
+      leaseMarginMs: 1_000,
+      replayCacheEntries: 1000,
+      processor: { latencyMs: 0, failureRate: 0 },
+    });
+    expect(DEFAULT_IDEMPOTENCY_TTL_SECONDS).toBe(86_400);
+  });
+
+  test('each variable overrides its field', () => {
+    const config = configFromEnv({
+      TABLE_NAME: 'payments-prod',
+      IDEMPOTENCY_TTL_SECONDS: '60',
+      PROCESSOR_LATENCY_MS: '250',
+      PROCESSOR_FAILURE_RATE: '0.25',
+      REPLAY_CACHE_ENTRIES: '0',
+    });
+    expect(config).toMatchObject({
+      tableName: 'payments-prod',
+      idempotencyTtlSeconds: 60,
+      replayCacheEntries: 0,
+      processor: { latencyMs: 250, failureRate: 0.25 },
+    });
+  });
+
+  test.each([
+    ['IDEMPOTENCY_TTL_SECONDS', '0'],
+    ['IDEMPOTENCY_TTL_SECONDS', '1.5'],
+    ['IDEMPOTENCY_TTL_SECONDS', 'a day'],
+    ['PROCESSOR_FAILURE_RATE', '1.01'],
+    ['PROCESSOR_FAILURE_RATE', '-0.1'],
+    ['PROCESSOR_LATENCY_MS', '-1'],
+    ['REPLAY_CACHE_ENTRIES', 'lots'],
+  ])('%s=%j is refused with a message naming the variable', (name, value) => {
+    expect(() => configFromEnv({ [name]: value })).toThrow(ConfigError);
+    expect(() => configFromEnv({ [name]: value })).toThrow(name);
+  });
+});
