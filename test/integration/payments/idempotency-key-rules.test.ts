@@ -174,6 +174,27 @@ describe.each<DriverKind>(['handler', 'http'])('Idempotency-Key rules (%s)', (ki
     expectProblem(await driver.get('not-an-id'), 404, 'not_found');
   });
 
+  test('store unavailable: DynamoDB failing the claim is a 503 with Retry-After, and nothing is charged without a claim', async () => {
+    const outage = (next: (args: any) => Promise<any>) => async (args: any) => {
+      if (String(args.input?.Item?.[TableSchema.partitionKey]?.S ?? '').startsWith('idem#')) {
+        throw Object.assign(new Error('We encountered an internal error. Please try again.'), { name: 'InternalServerError', $fault: 'server' });
+      }
+      return next(args);
+    };
+    driver.table.client.middlewareStack.add(outage as never, { step: 'finalizeRequest', name: 'outage', priority: 'low' });
+    const reply = await driver.post({ key: 'k-outage', body: validPayment });
+    driver.table.client.middlewareStack.remove('outage');
+
+    expectProblem(reply, 503, 'store_unavailable');
+    expect(Number(reply.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    expect(reply.headers['idempotency-key']).toBe('k-outage');
+    await expectNothingStored();
+
+    const retry = await driver.post({ key: 'k-outage', body: validPayment });
+    expect(retry.status).toBe(201);
+    expect((await driver.contents()).charges).toHaveLength(1);
+  });
+
   test('retention: once a key is older than IDEMPOTENCY_TTL_SECONDS it runs anew, though DynamoDB has not deleted it', async () => {
     await driver.close();
     driver = await createDriver(kind, { config: { idempotencyTtlSeconds: 1 } });
