@@ -8,8 +8,15 @@ import { createTableInput } from '../lambda/shared/table';
 /** How long DynamoDB Local may take to answer its first request (it starts in 3-7 s). */
 const READY_TIMEOUT_MS = 60_000;
 
+/** How long java may take to shut down on SIGTERM before it is killed outright. */
+const STOP_GRACE_MS = 5_000;
+
 export interface RunningDynamoDb {
   endpoint: string;
+  /** The java process's id, so a caller can check nothing is left behind. */
+  pid: number | undefined;
+  /** Resolves with java's exit code once it exits, whether stopped or crashed. */
+  exited: Promise<number | null>;
   stop(): Promise<void>;
 }
 
@@ -55,7 +62,15 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | null>((resolveExit) => child.once('exit', (code) => resolveExit(code)));
+  // Last resort: whatever way this process exits, it does not leave an orphan java behind.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  const exited = new Promise<number | null>((resolveExit) =>
+    child.once('exit', (code) => {
+      process.off('exit', killOnExit);
+      resolveExit(code);
+    }),
+  );
   let spawnError: Error | undefined;
   child.once('error', (error) => (spawnError = error));
 
@@ -64,8 +79,10 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   const deadline = Date.now() + READY_TIMEOUT_MS;
   try {
     for (;;) {
-      if (spawnError) throw new Error(`could not start java for DynamoDB Local: ${spawnError.message}`);
-      if (child.exitCode !== null) throw new Error(`DynamoDB Local exited with code ${child.exitCode}:\n${output}`);
+      if (spawnError) throw new Error(`could not start java for DynamoDB Local (it needs Java 11 or later on the PATH): ${spawnError.message}`);
+      if (child.exitCode !== null || child.signalCode !== null) {
+        throw new Error(`DynamoDB Local exited with ${child.exitCode ?? child.signalCode}:\n${output}`);
+      }
       try {
         await client.send(new ListTablesCommand({ Limit: 1 }));
         break;
@@ -83,10 +100,14 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
 
   return {
     endpoint,
+    pid: child.pid,
+    exited,
     async stop() {
-      if (child.exitCode !== null) return;
+      if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');
+      const forceKill = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
       await exited;
+      clearTimeout(forceKill);
     },
   };
 }

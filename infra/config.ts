@@ -1,0 +1,46 @@
+import type { Node } from 'constructs';
+import { DEFAULT_IDEMPOTENCY_TTL_SECONDS } from '../lambda/payments/config';
+
+/** The stage whose data may be thrown away: its table is deleted with the stack. */
+export const DEV_STAGE = 'dev';
+
+/** What a deployment may vary, read once from CDK context (`-c name=value`) in infra/app.ts. */
+export interface StackConfig {
+  /**
+   * Deployment stage (context `stage`); part of the stack name, so stages deploy side by side.
+   * Any stage but 'dev' retains the table on delete and turns deletion protection on.
+   * @default 'dev'
+   */
+  stage: string;
+  /**
+   * Retention of completed idempotency keys in seconds (context `idempotencyTtlSeconds`),
+   * passed to the function as IDEMPOTENCY_TTL_SECONDS.
+   * @default 86400
+   */
+  idempotencyTtlSeconds: number;
+}
+
+/** A stage name that is safe inside a CloudFormation stack name. */
+const STAGE_PATTERN = /^[a-z][a-z0-9-]{0,15}$/;
+
+export class StackConfigError extends Error {
+  override name = 'StackConfigError';
+}
+
+/** Reads and checks the context; a bad value fails synth instead of deploying something odd. */
+export function stackConfigFromContext(node: Node): StackConfig {
+  const stage = String(node.tryGetContext('stage') ?? DEV_STAGE);
+  if (!STAGE_PATTERN.test(stage)) {
+    throw new StackConfigError(`context stage must match ${STAGE_PATTERN}, got "${stage}"`);
+  }
+  const rawTtl = node.tryGetContext('idempotencyTtlSeconds') ?? DEFAULT_IDEMPOTENCY_TTL_SECONDS;
+  const idempotencyTtlSeconds = Number(rawTtl);
+  // The same bounds the function applies to IDEMPOTENCY_TTL_SECONDS (lambda/payments/config.ts).
+  if (!Number.isInteger(idempotencyTtlSeconds) || idempotencyTtlSeconds < 1 || idempotencyTtlSeconds > 365 * 86_400) {
+    throw new StackConfigError(`context idempotencyTtlSeconds must be an integer from 1 to 31536000, got "${rawTtl}"`);
+  }
+  return { stage, idempotencyTtlSeconds };
+}
+
+/** True when the stage's data must survive the stack: everything but dev. */
+export const retainsData = (config: StackConfig): boolean => config.stage !== DEV_STAGE;

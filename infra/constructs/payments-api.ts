@@ -1,0 +1,169 @@
+import { Stack, Validations, type RemovalPolicy } from 'aws-cdk-lib';
+import * as apigw from 'aws-cdk-lib/aws-apigateway';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { IDEMPOTENCY_KEY_HEADER } from '../../lambda/idempotency/key';
+import { addProblemResponses } from './problem-responses';
+
+/** The API's one stage: the version is in the URL, so a breaking v2 can live beside it. */
+export const API_STAGE_NAME = 'v1';
+
+/** Per-key request rate (requests per second) and burst (bucket size) of the usage plan. */
+export interface ApiThrottle {
+  readonly rateLimit: number;
+  readonly burstLimit: number;
+}
+
+/**
+ * 50 rps with bursts of 100 per API key: far above what one merchant's checkout sends, low enough
+ * that a runaway client cannot exhaust the account's Lambda concurrency for everyone else.
+ */
+export const DEFAULT_THROTTLE: ApiThrottle = { rateLimit: 50, burstLimit: 100 };
+
+export interface PaymentsApiProps {
+  readonly handler: lambda.IFunction;
+  /** Applied to the access and execution log groups. */
+  readonly logRemovalPolicy: RemovalPolicy;
+  /** @default DEFAULT_THROTTLE */
+  readonly throttle?: ApiThrottle;
+}
+
+/**
+ * The REST API: POST /payments and GET /payments/{id}, proxied to the function. Every method needs
+ * an API key (the key identifies the tenant: requestContext.identity.apiKeyId), and the gateway's
+ * own errors are problem+json like the function's.
+ */
+export class PaymentsApi extends Construct {
+  readonly api: apigw.RestApi;
+  readonly usagePlan: apigw.UsagePlan;
+  readonly defaultKey: apigw.IApiKey;
+  readonly accessLogs: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: PaymentsApiProps) {
+    super(scope, id);
+    const logRetention = logs.RetentionDays.ONE_MONTH;
+
+    this.accessLogs = new logs.LogGroup(this, 'AccessLogs', { retention: logRetention, removalPolicy: props.logRemovalPolicy });
+
+    this.api = new apigw.RestApi(this, 'Api', {
+      restApiName: `${Stack.of(this).stackName}-api`,
+      description: 'Idempotent payments: POST /payments, GET /payments/{id}',
+      // Callers are servers; an edge-optimized endpoint would add a CloudFront hop for nothing.
+      endpointTypes: [apigw.EndpointType.REGIONAL],
+      // Logging needs the account-level CloudWatch role; CDK creates it, and retains it on delete
+      // because other APIs in the account may rely on the same setting.
+      cloudWatchRole: true,
+      defaultMethodOptions: { apiKeyRequired: true },
+      apiKeySourceType: apigw.ApiKeySourceType.HEADER,
+      deployOptions: {
+        stageName: API_STAGE_NAME,
+        accessLogDestination: new apigw.LogGroupLogDestination(this.accessLogs),
+        accessLogFormat: accessLogFormat(),
+        // Execution logs at ERROR only: INFO and data tracing would log request bodies and headers.
+        loggingLevel: apigw.MethodLoggingLevel.ERROR,
+        dataTraceEnabled: false,
+      },
+    });
+    // RestApi always adds an "Endpoint" output; the stack exports the same URL as ApiUrl.
+    this.api.node.tryRemoveChild('Endpoint');
+
+    // API Gateway writes execution logs to a group it names after the API and stage, and creates
+    // it with no retention if it is missing. Creating it first gives it a retention and a lifecycle.
+    const executionLogs = new logs.LogGroup(this, 'ExecutionLogs', {
+      logGroupName: `API-Gateway-Execution-Logs_${this.api.restApiId}/${API_STAGE_NAME}`,
+      retention: logRetention,
+      removalPolicy: props.logRemovalPolicy,
+    });
+    this.api.deploymentStage.node.addDependency(executionLogs);
+
+    // One permission for the whole API instead of one per method (and none for console test calls).
+    const integration = new apigw.LambdaIntegration(props.handler, { scopePermissionToMethod: false });
+
+    // Parameters only: body validation is the function's job, which answers with field-level errors.
+    const parametersOnly = this.api.addRequestValidator('ParametersOnly', {
+      validateRequestParameters: true,
+      validateRequestBody: false,
+    });
+
+    const payments = this.api.root.addResource('payments');
+    payments.addMethod('POST', integration, {
+      apiKeyRequired: true,
+      requestParameters: { [`method.request.header.${IDEMPOTENCY_KEY_HEADER}`]: true },
+      requestValidator: parametersOnly,
+    });
+    payments.addResource('{id}').addMethod('GET', integration, {
+      apiKeyRequired: true,
+      requestParameters: { 'method.request.path.id': true },
+    });
+
+    addProblemResponses(this.api);
+
+    const throttle = props.throttle ?? DEFAULT_THROTTLE;
+    this.usagePlan = this.api.addUsagePlan('UsagePlan', {
+      description: 'Per-key throttling for the payments API',
+      throttle: { rateLimit: throttle.rateLimit, burstLimit: throttle.burstLimit },
+      apiStages: [{ api: this.api, stage: this.api.deploymentStage }],
+    });
+    // A first tenant's key, so the stack is usable once deployed. Add one key per tenant the same way.
+    this.defaultKey = this.api.addApiKey('DefaultKey', { description: 'Default tenant key of the payments API' });
+    this.usagePlan.addApiKey(this.defaultKey);
+
+    this.acknowledgeNagFindings();
+  }
+
+  /** Findings of cdk-nag's AwsSolutions pack that this API accepts, each with its reason. */
+  private acknowledgeNagFindings(): void {
+    Validations.of(this.api).acknowledge(
+      {
+        id: 'AwsSolutions-APIG2',
+        reason:
+          'Request parameters are validated (Idempotency-Key on POST). Body validation is left to the function on purpose: it answers with field-level problem+json errors and keeps the Idempotency-Key free on an invalid body, which an API Gateway model cannot do.',
+      },
+      {
+        id: 'AwsSolutions-APIG3',
+        reason:
+          'No WAF: callers are server-side merchants identified by API key and throttled per key by the usage plan; a web ACL costs a monthly fee even at rest. Add one in front of a public deployment.',
+      },
+      {
+        id: 'AwsSolutions-APIG4',
+        reason:
+          'The product contract (SPEC.md) identifies the tenant by API key: every method requires one (apiKeyRequired) and the function scopes all data to requestContext.identity.apiKeyId. A deployment that needs end-user authentication adds an authorizer.',
+      },
+      {
+        id: 'AwsSolutions-COG4',
+        reason: 'Callers are servers holding API keys, not Cognito users; see AwsSolutions-APIG4.',
+      },
+    );
+    const cloudWatchRole = this.api.node.tryFindChild('CloudWatchRole');
+    if (cloudWatchRole) {
+      Validations.of(cloudWatchRole).acknowledge({
+        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
+        reason:
+          'The account-level role API Gateway uses to write logs; AWS maintains this managed policy for exactly that purpose, and it grants only CloudWatch Logs writes.',
+      });
+    }
+  }
+}
+
+/** One JSON object per request; apiKeyId is the tenant, the key itself is never logged. */
+function accessLogFormat(): apigw.AccessLogFormat {
+  const F = apigw.AccessLogField;
+  return apigw.AccessLogFormat.custom(
+    JSON.stringify({
+      requestId: F.contextRequestId(),
+      extendedRequestId: F.contextExtendedRequestId(),
+      requestTime: F.contextRequestTime(),
+      ip: F.contextIdentitySourceIp(),
+      httpMethod: F.contextHttpMethod(),
+      resourcePath: F.contextResourcePath(),
+      status: F.contextStatus(),
+      responseLength: F.contextResponseLength(),
+      responseLatencyMs: F.contextResponseLatency(),
+      integrationStatus: F.contextIntegrationStatus(),
+      integrationLatencyMs: F.contextIntegrationLatency(),
+      errorResponseType: F.contextErrorResponseType(),
+      apiKeyId: F.contextIdentityApiKeyId(),
+    }),
+  );
+}

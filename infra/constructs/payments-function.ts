@@ -1,0 +1,112 @@
+import * as path from 'node:path';
+import { Duration, type RemovalPolicy, Validations } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+
+const PROJECT_ROOT = path.join(__dirname, '..', '..');
+
+/**
+ * Every DynamoDB action the payments code performs, and nothing more. TransactWriteItems needs no
+ * action of its own: each item in it is authorized as the item-level action it performs.
+ * No DeleteItem (a key is released by a guarded update), no Query or Scan.
+ */
+const TABLE_ACTIONS = [
+  'dynamodb:GetItem',
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+] as const;
+
+/**
+ * 10 s: the idempotency lease follows the invocation's remaining time, so the timeout is also how
+ * long a crashed or frozen invocation can hold a key. Kept well under API Gateway's 29 s
+ * integration timeout, the lock lapses before the client gives up and retries with the same key,
+ * instead of that retry meeting a 409. A request is three DynamoDB calls and one processor call.
+ */
+const FUNCTION_TIMEOUT = Duration.seconds(10);
+
+/**
+ * 512 MB: Lambda allots CPU in proportion to memory, and the cold start (loading the bundle,
+ * creating the SDK client) is CPU-bound, while warm requests wait on DynamoDB and bill by the
+ * millisecond; more memory shortens the first while costing little on the second.
+ */
+const FUNCTION_MEMORY_MB = 512;
+
+export interface PaymentsFunctionProps {
+  readonly table: dynamodb.ITable;
+  /** Passed as IDEMPOTENCY_TTL_SECONDS. */
+  readonly idempotencyTtlSeconds: number;
+  /** Applied to the function's log group. */
+  readonly logRemovalPolicy: RemovalPolicy;
+}
+
+/** The payments Lambda, bundled locally by esbuild, with a role that can do exactly its job. */
+export class PaymentsFunction extends Construct {
+  readonly function: NodejsFunction;
+  readonly role: iam.Role;
+  readonly logGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: PaymentsFunctionProps) {
+    super(scope, id);
+
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: logs.RetentionDays.ONE_MONTH,
+      removalPolicy: props.logRemovalPolicy,
+    });
+
+    // An explicit role instead of the default one, which carries the AWS-managed
+    // AWSLambdaBasicExecutionRole (create any log group, write to any log group).
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'Payments function: item-level access to its table, writes to its own log group',
+    });
+
+    this.function = new NodejsFunction(this, 'Function', {
+      entry: path.join(PROJECT_ROOT, 'lambda', 'payments', 'handler.ts'),
+      handler: 'handler',
+      projectRoot: PROJECT_ROOT,
+      depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
+      description: 'Idempotent payments API: POST /payments, GET /payments/{id}, direct invocation',
+      // The runtime the product targets (SPEC); the code also runs on Node 20 locally and in CI.
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.ARM_64,
+      timeout: FUNCTION_TIMEOUT,
+      memorySize: FUNCTION_MEMORY_MB,
+      role: this.role,
+      logGroup: this.logGroup,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      environment: {
+        TABLE_NAME: props.table.tableName,
+        IDEMPOTENCY_TTL_SECONDS: String(props.idempotencyTtlSeconds),
+        // Stack traces in the logs point at the TypeScript sources, not the minified bundle.
+        NODE_OPTIONS: '--enable-source-maps',
+      },
+      bundling: {
+        minify: true,
+        sourceMap: true,
+        // The map only needs positions; the sources themselves would double the upload.
+        sourcesContent: false,
+        // The Node.js runtime ships AWS SDK v3 (and the @smithy packages it is built on).
+        externalModules: ['@aws-sdk/*', '@smithy/*'],
+      },
+    });
+
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'PaymentsTableItemAccess',
+        actions: [...TABLE_ACTIONS],
+        resources: [props.table.tableArn],
+      }),
+    );
+    this.logGroup.grantWrite(this.role);
+
+    Validations.of(this.function).acknowledge({
+      id: 'AwsSolutions-L1',
+      reason:
+        'nodejs22.x is the runtime this product is built and supported for (its SPEC); it is an AWS-supported LTS runtime. Moving to a newer one is a deliberate upgrade, tested first, not something a linter should force.',
+    });
+  }
+}

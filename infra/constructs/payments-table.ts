@@ -1,0 +1,33 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import { Construct } from 'constructs';
+import { TableSchema } from '../../lambda/shared/table';
+
+export interface PaymentsTableProps {
+  /** Keep the table (and refuse to delete it) when the stack goes away. */
+  readonly retainData: boolean;
+}
+
+/**
+ * The one table of lambda/shared/table.ts: idempotency records, payments and simulated charges.
+ * Key and TTL attribute names come from the shared schema, never from a literal here.
+ */
+export class PaymentsTable extends Construct {
+  readonly table: dynamodb.Table;
+
+  constructor(scope: Construct, id: string, props: PaymentsTableProps) {
+    super(scope, id);
+    this.table = new dynamodb.Table(this, 'Table', {
+      partitionKey: { name: TableSchema.partitionKey, type: dynamodb.AttributeType.STRING },
+      // On demand: no capacity to plan, nothing billed while idle.
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      // TTL only reclaims storage (it deletes up to days late); the code checks expiry itself.
+      timeToLiveAttribute: TableSchema.ttlAttribute,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      // A payments ledger must outlive a mistaken `cdk destroy`; a dev table need not.
+      deletionProtection: props.retainData,
+      removalPolicy: props.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    });
+  }
+}

@@ -1,0 +1,49 @@
+import type { AppConfig } from '../lambda/payments/config';
+import type { LocalSettings } from './settings';
+
+export interface BannerInput {
+  url: string;
+  settings: LocalSettings;
+  config: AppConfig;
+  dynamoDbEndpoint: string;
+  /** The embedded DynamoDB Local's java pid; undefined when an external endpoint is used. */
+  javaPid: number | undefined;
+  /** Absolute data folder, or undefined when the database is in memory or external. */
+  dataDir: string | undefined;
+  tableStatus: 'created' | 'existing';
+  startupMs: number;
+}
+
+/** What `npm start` prints once it is ready: where things are, and two commands to try. */
+export function banner(input: BannerInput): string {
+  const { url, settings, config } = input;
+  const storage = input.javaPid === undefined
+    ? `DynamoDB at ${input.dynamoDbEndpoint} (DYNAMODB_ENDPOINT)`
+    : `DynamoDB Local at ${input.dynamoDbEndpoint} (java pid ${input.javaPid})`;
+  const data = input.dataDir
+    ? `${input.dataDir} (kept across restarts; LOCAL_IN_MEMORY=1 for a throwaway database)`
+    : input.javaPid === undefined ? 'wherever DYNAMODB_ENDPOINT keeps it' : 'in memory (lost when local mode stops)';
+  const payment = '{"amount":1000,"currency":"usd","source":"tok_visa"}';
+  const direct = `{"operation":"createPayment","idempotencyKey":"order-1002","tenant":"local-dev","payment":${payment}}`;
+  return [
+    `Local mode listening on ${url} (ready in ${(input.startupMs / 1000).toFixed(1)} s)`,
+    `  HTTP API    ${url}/payments  (POST /payments, GET /payments/{id}; any non-empty x-api-key names the tenant)`,
+    `  Invoke API  ${url}/2015-03-31/functions/payments/invocations`,
+    `  Storage     ${storage}, table ${config.tableName} (${input.tableStatus})`,
+    `  Data        ${data}`,
+    `  Function    timeout ${settings.functionTimeoutSeconds} s, retention ${config.idempotencyTtlSeconds} s, ` +
+      `processor latency ${config.processor.latencyMs} ms, failure rate ${config.processor.failureRate}`,
+    '',
+    'Try it:',
+    `  curl -i -X POST ${url}/payments \\`,
+    `    -H 'x-api-key: local-dev' -H 'Idempotency-Key: order-1001' -H 'Content-Type: application/json' \\`,
+    `    -d '${payment}'`,
+    '',
+    '  AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_DEFAULT_REGION=us-east-1 \\',
+    `  aws lambda invoke --endpoint-url ${url} --function-name payments \\`,
+    `    --payload '${direct}' out.json && cat out.json`,
+    '  (AWS CLI v2: add --cli-binary-format raw-in-base64-out)',
+    '',
+    'Ctrl-C stops the server and DynamoDB Local.',
+  ].join('\n');
+}

@@ -1,0 +1,152 @@
+import { resolve } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ConfigError, configFromEnv } from '../lambda/payments/config';
+import { createPaymentsHandler } from '../lambda/payments/app';
+import { banner } from './banner';
+import { ensureTable, localDynamoDbClient, startDynamoDbLocal, type RunningDynamoDb } from './dynamodb-local';
+import type { LambdaHandler } from './lambda-runtime';
+import { createLocalServer } from './server';
+import { localSettingsFromEnv, USAGE } from './settings';
+
+// Node 20 is what this repo supports; the SDK's warning about it is noise here.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+/** Everything that has to be undone on the way out, in reverse order of creation. */
+const cleanups: Array<() => Promise<void>> = [];
+let stopping = false;
+
+function listen(server: Server, port: number, host: string): Promise<AddressInfo> {
+  return new Promise((resolveListen, reject) => {
+    const onError = (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EADDRINUSE') {
+        reject(new Error(`port ${port} on ${host} is already in use (another npm start?); choose another, e.g. PORT=${port + 1} npm start`));
+      } else if (error.code === 'EACCES') {
+        reject(new Error(`not allowed to listen on port ${port} on ${host}; choose a port above 1023`));
+      } else if (error.code === 'EADDRNOTAVAIL' || error.code === 'ENOTFOUND') {
+        reject(new Error(`cannot listen on HOST=${host}: no such local address`));
+      } else reject(error);
+    };
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      resolveListen(server.address() as AddressInfo);
+    });
+  });
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolveClose) => {
+    server.close(() => resolveClose());
+    server.closeIdleConnections();
+    // Requests still in flight get a moment to finish; then their connections are cut.
+    setTimeout(() => server.closeAllConnections(), 1_000).unref();
+  });
+}
+
+function displayUrl({ address, port, family }: AddressInfo): string {
+  const host = address === '0.0.0.0' || address === '::' ? '127.0.0.1' : address;
+  return family === 'IPv6' && host.includes(':') ? `http://[${host}]:${port}` : `http://${host}:${port}`;
+}
+
+async function main(): Promise<void> {
+  const startedEpochMs = Date.now();
+  if (process.argv.includes('--help')) {
+    console.log(USAGE);
+    return;
+  }
+  const settings = localSettingsFromEnv(process.env, process.argv.slice(2));
+  const config = configFromEnv(process.env);
+
+  // Listen before starting Java, so a port in use is reported in milliseconds. Requests that
+  // arrive during the few seconds DynamoDB Local takes wait for the handler.
+  let provideHandler!: (handler: LambdaHandler) => void;
+  const handlerReady = new Promise<LambdaHandler>((resolveHandler) => (provideHandler = resolveHandler));
+  const server = createLocalServer({
+    handler: async (event, context) => (await handlerReady)(event, context),
+    functionTimeoutSeconds: settings.functionTimeoutSeconds,
+    log: (line) => console.log(`${new Date().toISOString()} ${line}`),
+  });
+  const address = await listen(server, settings.port, settings.host);
+  cleanups.push(() => closeServer(server));
+
+  let dynamo: RunningDynamoDb | undefined;
+  let dataDir: string | undefined;
+  if (!settings.dynamoDbEndpoint) {
+    dataDir = settings.inMemory ? undefined : resolve(settings.dataDir);
+    console.log(`Starting DynamoDB Local (${dataDir ? `data in ${dataDir}` : 'in memory'})...`);
+    dynamo = await startDynamoDbLocal({ dataDir });
+    cleanups.push(() => dynamo!.stop());
+    void dynamo.exited.then(async (code) => {
+      // Ctrl-C reaches java too (same process group); give our own SIGINT handler time to run first.
+      await new Promise((r) => setTimeout(r, 500));
+      if (stopping) return;
+      const how = code === null ? 'was killed' : `exited with code ${code}`;
+      console.error(`DynamoDB Local ${how} unexpectedly; stopping local mode.`);
+      void shutdown(1);
+    });
+  }
+  const endpoint = settings.dynamoDbEndpoint ?? dynamo!.endpoint;
+  const client: DynamoDBClient = localDynamoDbClient(endpoint);
+  cleanups.push(async () => client.destroy());
+  let tableStatus: 'created' | 'existing';
+  try {
+    tableStatus = await ensureTable(client, config.tableName);
+  } catch (error) {
+    throw new Error(`could not create table ${config.tableName} at ${endpoint}: ${(error as Error).message}`, { cause: error });
+  }
+
+  provideHandler(createPaymentsHandler({ client, config }));
+  console.log(
+    banner({
+      url: displayUrl(address),
+      settings,
+      config,
+      dynamoDbEndpoint: endpoint,
+      javaPid: dynamo?.pid,
+      dataDir,
+      tableStatus,
+      startupMs: Date.now() - startedEpochMs,
+    }),
+  );
+}
+
+async function shutdown(exitCode: number): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  for (const cleanup of cleanups.reverse()) {
+    try {
+      await cleanup();
+    } catch (error) {
+      console.error(`while stopping: ${(error as Error).message}`);
+    }
+  }
+  process.exit(exitCode);
+}
+
+function onSignal(signal: NodeJS.Signals): void {
+  if (stopping) {
+    // A second Ctrl-C: stop waiting. The exit hook in dynamodb-local still kills java.
+    process.exit(130);
+  }
+  console.log(`\n${signal} received: stopping the server and DynamoDB Local...`);
+  void shutdown(0);
+}
+
+process.on('SIGINT', onSignal);
+process.on('SIGTERM', onSignal);
+process.on('uncaughtException', (error) => {
+  console.error(`local mode crashed: ${error.stack ?? error.message}`);
+  void shutdown(1);
+});
+process.on('unhandledRejection', (reason) => {
+  console.error(`local mode crashed: ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}`);
+  void shutdown(1);
+});
+
+main().catch((error: unknown) => {
+  const message = error instanceof ConfigError ? `configuration error: ${error.message}` : `could not start local mode: ${(error as Error).message}`;
+  console.error(message);
+  void shutdown(1);
+});

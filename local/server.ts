@@ -1,0 +1,149 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  API_GATEWAY_BODY_LIMIT_BYTES,
+  API_GATEWAY_INTEGRATION_TIMEOUT_SECONDS,
+  buildProxyEvent,
+  headerValue,
+  matchRoute,
+  newRequestId,
+  writeProxyResult,
+  type Route,
+} from './api-gateway';
+import { BodyTooLargeError, readBody } from './body';
+import { handleInvoke, invokedFunctionName } from './lambda-invoke';
+import { invoke, type FunctionSettings, type InvocationOutcome, type LambdaHandler } from './lambda-runtime';
+import { GatewayProblem, sendProblem } from './problem';
+
+/** The function name local mode serves, as in `aws lambda invoke --function-name payments`. */
+export const LOCAL_FUNCTION_NAME = 'payments';
+
+/** Lambda's default timeout for a function that does not set one. */
+export const DEFAULT_FUNCTION_TIMEOUT_SECONDS = 10;
+
+export interface LocalServerOptions {
+  /** The function both APIs invoke. */
+  handler: LambdaHandler;
+  /** The emulated Lambda timeout, in seconds (fractions allowed for tests). @default 10 */
+  functionTimeoutSeconds?: number;
+  /** @default 'payments' */
+  functionName?: string;
+  /** Where access lines and the runtime's log lines go. @default nowhere */
+  log?: (line: string) => void;
+}
+
+/**
+ * One HTTP server that plays two AWS front doors for the same function: the REST API of the CDK
+ * stack (API key required, `POST /payments`, `GET /payments/{id}`) and the Lambda Invoke API.
+ */
+export function createLocalServer(options: LocalServerOptions): Server {
+  const log = options.log ?? (() => {});
+  const settings: FunctionSettings = {
+    functionName: options.functionName ?? LOCAL_FUNCTION_NAME,
+    timeoutSeconds: options.functionTimeoutSeconds ?? DEFAULT_FUNCTION_TIMEOUT_SECONDS,
+    log: (line) => log(`[${options.functionName ?? LOCAL_FUNCTION_NAME}] ${line}`),
+  };
+  return createServer((req, res) => {
+    const startedEpochMs = Date.now();
+    const requestId = newRequestId();
+    res.once('finish', () => log(`${req.method} ${req.url} -> ${res.statusCode} (${Date.now() - startedEpochMs} ms)`));
+    route(req, res, options.handler, settings, requestId).catch((error: unknown) => {
+      log(`internal error on ${req.method} ${req.url}: ${error instanceof Error ? error.stack : String(error)}`);
+      if (res.headersSent) res.destroy();
+      else sendProblem(res, GatewayProblem.InternalError, 'The local server could not complete the request; see its log.');
+    });
+  });
+}
+
+async function route(req: IncomingMessage, res: ServerResponse, handler: LambdaHandler, settings: FunctionSettings, requestId: string) {
+  const method = req.method ?? 'GET';
+  const target = req.url ?? '/';
+  const queryAt = target.indexOf('?');
+  const rawPath = queryAt === -1 ? target : target.slice(0, queryAt);
+
+  const functionName = method === 'POST' ? invokedFunctionName(rawPath) : null;
+  if (functionName !== null) return handleInvoke(req, res, functionName, handler, settings, requestId);
+
+  const matched = matchRoute(method, rawPath);
+  if (matched === null) {
+    req.resume();
+    const detail = `No route for ${method} ${rawPath}. The API serves POST /payments and GET /payments/{id}.`;
+    return sendProblem(res, GatewayProblem.NotFound, detail, { 'x-amzn-RequestId': requestId });
+  }
+  if (matched === 'malformed') {
+    req.resume();
+    return sendProblem(res, GatewayProblem.BadRequest, 'The path is not valid percent-encoding.', { 'x-amzn-RequestId': requestId });
+  }
+  return handleApiRequest(req, res, matched, handler, settings, requestId, rawPath);
+}
+
+async function handleApiRequest(
+  req: IncomingMessage,
+  res: ServerResponse,
+  route: Route,
+  handler: LambdaHandler,
+  settings: FunctionSettings,
+  requestId: string,
+  rawPath: string,
+) {
+  const idHeader = { 'x-amzn-RequestId': requestId };
+  const apiKey = headerValue(req.rawHeaders, 'x-api-key')?.trim();
+  if (!apiKey) {
+    req.resume();
+    const detail = 'An API key is required: send one in the x-api-key header (locally any non-empty key works and names the tenant).';
+    return sendProblem(res, GatewayProblem.Forbidden, detail, idHeader);
+  }
+
+  let body: Buffer;
+  try {
+    body = await readBody(req, API_GATEWAY_BODY_LIMIT_BYTES);
+  } catch (error) {
+    if (!(error instanceof BodyTooLargeError)) throw error;
+    const detail = `The request body must not exceed ${API_GATEWAY_BODY_LIMIT_BYTES} bytes.`;
+    return sendProblem(res, GatewayProblem.PayloadTooLarge, detail, { ...idHeader, Connection: 'close' });
+  }
+
+  const rawQuery = (req.url ?? '').slice(rawPath.length + 1);
+  const event = buildProxyEvent({ req, rawPath, rawQuery, route, body, apiKey, requestId });
+  const outcome = await invokeBehindGateway(handler, event, settings);
+  switch (outcome.kind) {
+    case 'result':
+      if (writeProxyResult(res, outcome.value, requestId)) return;
+      settings.log(`${requestId} malformed Lambda proxy response: ${safeJson(outcome.value)}`);
+      return sendProblem(res, GatewayProblem.BadGateway, 'The function returned a malformed proxy response.', idHeader);
+    case 'error':
+      return sendProblem(res, GatewayProblem.BadGateway, 'The function failed with an unhandled error; see the local server log.', idHeader);
+    case 'timeout': {
+      // Like API Gateway: a function that times out is a failed integration (502); only the
+      // gateway's own 29 s limit is an endpoint timeout (504).
+      if (outcome.timeoutSeconds >= API_GATEWAY_INTEGRATION_TIMEOUT_SECONDS) {
+        const detail = `Endpoint request timed out: no answer within ${outcome.timeoutSeconds} seconds.`;
+        return sendProblem(res, GatewayProblem.GatewayTimeout, detail, idHeader);
+      }
+      const detail = `The function timed out after ${outcome.timeoutSeconds} seconds.`;
+      return sendProblem(res, GatewayProblem.BadGateway, detail, idHeader);
+    }
+  }
+}
+
+/** The function's own timeout, capped by API Gateway's 29 s integration timeout. */
+async function invokeBehindGateway(handler: LambdaHandler, event: unknown, settings: FunctionSettings): Promise<InvocationOutcome> {
+  const gatewaySeconds = API_GATEWAY_INTEGRATION_TIMEOUT_SECONDS;
+  if (settings.timeoutSeconds <= gatewaySeconds) return invoke(handler, event, settings);
+  let timer: NodeJS.Timeout | undefined;
+  const gatewayTimeout = new Promise<InvocationOutcome>((resolve) => {
+    timer = setTimeout(() => resolve({ kind: 'timeout', timeoutSeconds: gatewaySeconds }), gatewaySeconds * 1000);
+  });
+  try {
+    return await Promise.race([invoke(handler, event, settings), gatewayTimeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function safeJson(value: unknown): string {
+  try {
+    return JSON.stringify(value)?.slice(0, 500) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}

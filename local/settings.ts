@@ -1,0 +1,94 @@
+import { ConfigError } from '../lambda/payments/config';
+import { DEFAULT_FUNCTION_TIMEOUT_SECONDS } from './server';
+
+/** What local mode itself needs to know; the function's own settings come from `configFromEnv`. */
+export interface LocalSettings {
+  /**
+   * Port of the HTTP API and the Invoke API; 0 picks a free one.
+   * @default 3000
+   */
+  port: number;
+  /**
+   * Interface to listen on. Loopback by default: local mode accepts any API key, so it should not
+   * be reachable from the network unless asked for.
+   * @default '127.0.0.1'
+   */
+  host: string;
+  /**
+   * A DynamoDB (Local) endpoint to use instead of starting the embedded one.
+   * @default undefined (start DynamoDB Local)
+   */
+  dynamoDbEndpoint: string | undefined;
+  /**
+   * Where the embedded DynamoDB Local keeps its database between runs.
+   * @default '.local-data/dynamodb'
+   */
+  dataDir: string;
+  /**
+   * Keep the embedded database in memory: every start begins empty.
+   * @default false
+   */
+  inMemory: boolean;
+  /**
+   * The emulated Lambda timeout, in seconds; the idempotency lease follows it. Lambda allows 1-900.
+   * @default 10
+   */
+  functionTimeoutSeconds: number;
+}
+
+export const DEFAULT_LOCAL_PORT = 3000;
+export const DEFAULT_LOCAL_DATA_DIR = '.local-data/dynamodb';
+
+type Env = Record<string, string | undefined>;
+
+export const USAGE = `Usage: npm start [-- --in-memory]
+
+Environment: PORT (3000), HOST (127.0.0.1), DYNAMODB_ENDPOINT (start DynamoDB Local when unset),
+LOCAL_DATA_DIR (${DEFAULT_LOCAL_DATA_DIR}), LOCAL_IN_MEMORY (0), FUNCTION_TIMEOUT_SECONDS (10),
+TABLE_NAME, IDEMPOTENCY_TTL_SECONDS, PROCESSOR_LATENCY_MS, PROCESSOR_FAILURE_RATE.`;
+
+function integerFromEnv(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name]?.trim();
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got "${env[name]}"`);
+  }
+  return value;
+}
+
+function flagFromEnv(env: Env, name: string): boolean {
+  const raw = env[name]?.trim().toLowerCase();
+  if (raw === undefined || raw === '' || raw === '0' || raw === 'false' || raw === 'no') return false;
+  if (raw === '1' || raw === 'true' || raw === 'yes') return true;
+  throw new ConfigError(`${name} must be 1/true/yes or 0/false/no, got "${env[name]}"`);
+}
+
+function endpointFromEnv(env: Env, name: string): string | undefined {
+  const raw = env[name]?.trim();
+  if (!raw) return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(`${name} must be a URL such as http://127.0.0.1:8000, got "${raw}"`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new ConfigError(`${name} must be an http:// or https:// URL, got "${raw}"`);
+  }
+  return raw;
+}
+
+/** Reads local mode's settings once, at startup. `argv` is what follows the script name. */
+export function localSettingsFromEnv(env: Env, argv: readonly string[]): LocalSettings {
+  const unknown = argv.filter((arg) => arg !== '--in-memory');
+  if (unknown.length > 0) throw new ConfigError(`unknown argument ${unknown.join(' ')}\n\n${USAGE}`);
+  return {
+    port: integerFromEnv(env, 'PORT', DEFAULT_LOCAL_PORT, 0, 65_535),
+    host: env.HOST?.trim() || '127.0.0.1',
+    dynamoDbEndpoint: endpointFromEnv(env, 'DYNAMODB_ENDPOINT'),
+    dataDir: env.LOCAL_DATA_DIR?.trim() || DEFAULT_LOCAL_DATA_DIR,
+    inMemory: argv.includes('--in-memory') || flagFromEnv(env, 'LOCAL_IN_MEMORY'),
+    functionTimeoutSeconds: integerFromEnv(env, 'FUNCTION_TIMEOUT_SECONDS', DEFAULT_FUNCTION_TIMEOUT_SECONDS, 1, 900),
+  };
+}

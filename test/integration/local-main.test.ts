@@ -1,0 +1,127 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { freePort } from '../../local/dynamodb-local';
+
+const ROOT = resolve(__dirname, '../..');
+const TSX = join(ROOT, 'node_modules/.bin/tsx');
+
+interface Running {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+/** `npm start` without npm: the same `tsx local/main.ts`, so signals reach it directly. */
+function startLocalMode(env: Record<string, string>): Running {
+  const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
+  // The run's DynamoDB Local must not be used: this test is about the embedded one.
+  if (!('DYNAMODB_ENDPOINT' in env)) delete childEnv.DYNAMODB_ENDPOINT;
+  const child = spawn(TSX, ['local/main.ts'], { cwd: ROOT, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  return { child, output: () => output, exited };
+}
+
+async function waitForBanner(running: Running): Promise<{ url: string; javaPid: number }> {
+  const deadline = Date.now() + 45_000;
+  for (;;) {
+    const url = /Local mode listening on (http:\/\/\S+)/.exec(running.output())?.[1];
+    const javaPid = /java pid (\d+)/.exec(running.output())?.[1];
+    if (url && javaPid) return { url, javaPid: Number(javaPid) };
+    if (running.child.exitCode !== null) throw new Error(`local mode exited early:\n${running.output()}`);
+    if (Date.now() > deadline) throw new Error(`local mode did not start:\n${running.output()}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const createPayment = (url: string, key: string) =>
+  fetch(`${url}/payments`, {
+    method: 'POST',
+    headers: { 'x-api-key': 'local-dev', 'Idempotency-Key': key, 'Content-Type': 'application/json' },
+    body: '{"amount":1000,"currency":"usd","source":"tok_visa"}',
+  });
+
+describe('local mode: `npm start` end to end', () => {
+  let dataDir: string;
+  const started: Running[] = [];
+  const javaPids: number[] = [];
+
+  beforeAll(() => {
+    dataDir = mkdtempSync(join(tmpdir(), 'local-main-'));
+  });
+  afterAll(async () => {
+    for (const running of started) if (running.child.exitCode === null) running.child.kill('SIGKILL');
+    // A failed test must not leave its DynamoDB Local behind; only our own pids are touched.
+    for (const pid of javaPids) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  async function start(port: number) {
+    const running = startLocalMode({ PORT: String(port), LOCAL_DATA_DIR: dataDir });
+    started.push(running);
+    const banner = await waitForBanner(running);
+    javaPids.push(banner.javaPid);
+    return { running, ...banner };
+  }
+
+  it('serves payments, stops java on SIGTERM, and replays the same payment after a restart', async () => {
+    const port = await freePort();
+    const first = await start(port);
+    const created = await createPayment(first.url, 'restart-order-1');
+    const createdBody = await created.text();
+    expect(created.status).toBe(201);
+
+    first.running.child.kill('SIGTERM');
+    expect(await first.running.exited).toBe(0);
+    expect(isAlive(first.javaPid)).toBe(false);
+
+    const second = await start(port);
+    expect(second.running.output()).toMatch(/table idempotent-payments \(existing\)/);
+    const replayed = await createPayment(second.url, 'restart-order-1');
+
+    expect(replayed.status).toBe(201);
+    expect(replayed.headers.get('idempotent-replayed')).toBe('true');
+    expect(await replayed.text()).toBe(createdBody);
+    second.running.child.kill('SIGTERM');
+    expect(await second.running.exited).toBe(0);
+    expect(isAlive(second.javaPid)).toBe(false);
+  }, 120_000); // two Java startups: about 15 s on an idle machine, much more under a parallel test run
+
+  it('exits non-zero with a clear message when the port is taken, before starting java', async () => {
+    const port = await freePort();
+    const blocker: Server = createServer();
+    await new Promise<void>((r) => blocker.listen(port, '127.0.0.1', () => r()));
+    try {
+      const running = startLocalMode({ PORT: String(port), LOCAL_DATA_DIR: dataDir });
+      started.push(running);
+
+      expect(await running.exited).toBe(1);
+      expect(running.output()).toMatch(new RegExp(`port ${port} on 127.0.0.1 is already in use`));
+      expect(running.output()).not.toMatch(/Starting DynamoDB Local/);
+    } finally {
+      blocker.close();
+    }
+  });
+
+  it('exits non-zero naming the variable when the configuration is invalid', async () => {
+    const running = startLocalMode({ PORT: '0', FUNCTION_TIMEOUT_SECONDS: 'ten', LOCAL_DATA_DIR: dataDir });
+    started.push(running);
+
+    expect(await running.exited).toBe(1);
+    expect(running.output()).toMatch(/configuration error: FUNCTION_TIMEOUT_SECONDS must be an integer from 1 to 900, got "ten"/);
+  });
+});
