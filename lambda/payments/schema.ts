@@ -1,5 +1,11 @@
-import { z } from 'zod';
+// zod/mini rather than zod: the same validation in about 1/30 of the bundled size (esbuild cannot
+// tree-shake classic zod's method chains), which is cold-start time on every new container.
+import * as z from 'zod/mini';
+import en from 'zod/v4/locales/en.js';
 import { badRequest, type FieldError } from '../http/errors';
+
+// zod/mini ships without messages; English ones for every check we do not word ourselves.
+z.config(en());
 
 /** Card tokens the simulated processor knows; anything else is a 400 before any charge. */
 export const CardToken = { Visa: 'tok_visa', Declined: 'tok_chargeDeclined' } as const;
@@ -7,52 +13,48 @@ export const CardToken = { Visa: 'tok_visa', Declined: 'tok_chargeDeclined' } as
 const MAX_METADATA_KEYS = 20;
 /** Metadata keys are plain identifiers: no brackets, no `__proto__` games, nothing to escape. */
 const METADATA_KEY = /^[A-Za-z0-9_.-]{1,40}$/;
+const METADATA_KEY_RULE = 'keys must be 1-40 letters, digits, "_", "-" or "."';
+
+const Metadata = z.pipe(
+  // JSON.parse keeps a "__proto__" key as an own property, but a record schema drops it
+  // silently; refuse it instead of storing something other than what was sent.
+  z.unknown().check(z.refine((value) => !(value && typeof value === 'object' && Object.hasOwn(value, '__proto__')), METADATA_KEY_RULE)),
+  z
+    .record(z.string().check(z.regex(METADATA_KEY, METADATA_KEY_RULE)), z.string().check(z.maxLength(500)))
+    .check(z.refine((value) => Object.keys(value).length <= MAX_METADATA_KEYS, `must have at most ${MAX_METADATA_KEYS} keys`)),
+);
 
 export const CreatePaymentBody = z.strictObject({
-  amount: z.number().int('must be an integer (minor units)').min(1).max(99_999_999),
-  currency: z.string().regex(/^[a-z]{3}$/, 'must be three lowercase letters, e.g. "usd"'),
-  source: z.enum([CardToken.Visa, CardToken.Declined], {
-    error: `must be a card token: "${CardToken.Visa}" or "${CardToken.Declined}"`,
-  }),
-  customer: z.string().min(1).max(255).nullish(),
-  description: z.string().max(500).nullish(),
-  metadata: z
-    .unknown()
-    // JSON.parse keeps a "__proto__" key as an own property, but the record schema drops it
-    // silently; reject it instead of storing something other than what was sent.
-    .refine((value) => !(value && typeof value === 'object' && Object.hasOwn(value, '__proto__')), {
-      message: 'keys must be 1-40 letters, digits, "_", "-" or "."',
-    })
-    .pipe(
-      z
-        .record(z.string().regex(METADATA_KEY, 'keys must be 1-40 letters, digits, "_", "-" or "."'), z.string().max(500))
-        .refine((value) => Object.keys(value).length <= MAX_METADATA_KEYS, `must have at most ${MAX_METADATA_KEYS} keys`),
-    )
-    .optional(),
+  amount: z.number().check(z.int('must be an integer (minor units)'), z.minimum(1), z.maximum(99_999_999)),
+  currency: z.string().check(z.regex(/^[a-z]{3}$/, 'must be three lowercase letters, e.g. "usd"')),
+  source: z.enum([CardToken.Visa, CardToken.Declined], `must be a card token: "${CardToken.Visa}" or "${CardToken.Declined}"`),
+  customer: z.nullish(z.string().check(z.minLength(1), z.maxLength(255))),
+  description: z.nullish(z.string().check(z.maxLength(500))),
+  metadata: z.optional(Metadata),
 });
 export type CreatePaymentInput = z.infer<typeof CreatePaymentBody>;
 
-const Tenant = z.string().min(1).max(256);
+const Tenant = z.string().check(z.minLength(1), z.maxLength(256));
 
 /** The payload of `aws lambda invoke`, per the SPEC's "Direct invocation". */
 export const DirectPayload = z.discriminatedUnion('operation', [
   z.strictObject({
     operation: z.literal('createPayment'),
-    idempotencyKey: z.string().optional(),
-    tenant: Tenant.optional(),
-    payment: z.unknown().optional(),
+    idempotencyKey: z.optional(z.string()),
+    tenant: z.optional(Tenant),
+    payment: z.optional(z.unknown()),
   }),
   z.strictObject({
     operation: z.literal('getPayment'),
-    id: z.string().min(1).max(256),
-    tenant: Tenant.optional(),
+    id: z.string().check(z.minLength(1), z.maxLength(256)),
+    tenant: z.optional(Tenant),
   }),
 ]);
 export type DirectPayload = z.infer<typeof DirectPayload>;
 
 /** Parses with a schema or throws a 400 listing every field that is wrong. */
-export function parseOrThrow<T>(schema: z.ZodType<T>, value: unknown, code: string, what: string): T {
-  const result = schema.safeParse(value);
+export function parseOrThrow<T>(schema: z.ZodMiniType<T>, value: unknown, code: string, what: string): T {
+  const result = z.safeParse(schema, value);
   if (result.success) return result.data;
   const errors: FieldError[] = result.error.issues.map((issue) => ({
     field: issue.path.map(String).join('.'),

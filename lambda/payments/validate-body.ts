@@ -1,6 +1,6 @@
 import type middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import { badRequest, payloadTooLarge, unsupportedMediaType } from '../http/errors';
 import type { HttpRequest, HttpResponse } from '../http/types';
 import { parseOrThrow } from './schema';
@@ -12,7 +12,7 @@ export const MAX_BODY_BYTES = 64 * 1024;
  * Parses and checks a JSON body before anything else runs, so a bad request is answered with a
  * field-level 400 without touching DynamoDB and leaves the Idempotency-Key free.
  */
-export function validateJsonBody<T>(schema: z.ZodType<T>): middy.MiddlewareObj<HttpRequest, HttpResponse, Error, Context> {
+export function validateJsonBody<T>(schema: z.ZodMiniType<T>): middy.MiddlewareObj<HttpRequest, HttpResponse, Error, Context> {
   return {
     before: (request) => {
       const { body, headers } = request.event;
