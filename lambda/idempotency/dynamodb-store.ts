@@ -204,6 +204,9 @@ export class DynamoDbIdempotencyStore implements IdempotencyStore {
       if (recordReason?.Code === 'ConditionalCheckFailed') {
         return new LeaseLostError(recordReason.Item ? fromItem(recordReason.Item) : undefined);
       }
+      // Throttled, or in conflict with another write to one of the items: nothing was written, the
+      // SDK does not retry a cancelled transaction, and the same completion can succeed later.
+      if (transactionReasons(error).some((r) => TRANSIENT_CANCELLATIONS.has(r.Code ?? ''))) return new StoreUnavailableError(error);
       // Our record was fine but one of the handler's own writes failed its condition: a bug or a
       // conflicting write, never something a retry of this attempt fixes.
       return new Error(`completion rejected: ${transactionReasons(error).map((r) => r.Code ?? 'None').join(', ')}`, { cause: error });
@@ -221,6 +224,9 @@ function canTakeOver(record: IdempotencyRecord, request: ClaimRequest): boolean 
     !isExpired(record, request.nowMs)
   );
 }
+
+/** Cancellation reasons that say "not now" rather than "never": DynamoDB's capacity or a concurrent write. */
+const TRANSIENT_CANCELLATIONS = new Set(['ThrottlingError', 'ProvisionedThroughputExceeded', 'TransactionConflict']);
 
 interface CancellationReason {
   Code?: string;

@@ -35,7 +35,11 @@ type Route = (request: HttpRequest, context: Context) => Promise<HttpResponse>;
  */
 export function createPaymentsHandler(deps: AppDeps) {
   const { config } = deps;
-  const documentClient = DynamoDBDocumentClient.from(deps.client, { marshallOptions: { removeUndefinedValues: true } });
+  // convertClassInstanceToMap: metadata keys are the caller's, and a key named "constructor" makes
+  // the marshaller take a plain object for a class instance and refuse it (after the charge).
+  const documentClient = DynamoDBDocumentClient.from(deps.client, {
+    marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: true },
+  });
   const payments = new PaymentStore(documentClient, config.tableName);
   const processor =
     deps.processor ?? new SimulatedProcessor({ documentClient, tableName: config.tableName, ...config.processor, now: deps.now });

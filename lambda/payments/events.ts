@@ -4,6 +4,9 @@ import type { HttpRequest, HttpResponse } from '../http/types';
 import { IDEMPOTENCY_KEY_HEADER } from '../idempotency/key';
 import { DirectPayload, parseOrThrow } from './schema';
 
+/** Longest tenant accepted, as for direct invocations; API Gateway's key ids are far shorter. */
+const MAX_TENANT_LENGTH = 256;
+
 /** The tenant of a direct invocation that names none: the operator acting for itself. */
 export const DEFAULT_DIRECT_TENANT = 'default';
 
@@ -26,15 +29,17 @@ export function eventKind(event: unknown): EventKind {
 export function fromProxyEvent(event: APIGatewayProxyEvent): HttpRequest {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(event.headers ?? {})) if (value !== undefined) headers[name.toLowerCase()] = value;
-  // Two different Idempotency-Key headers leave no way to tell which operation is meant.
-  for (const [name, values] of Object.entries(event.multiValueHeaders ?? {})) {
-    if (name.toLowerCase() === IDEMPOTENCY_KEY_HEADER.toLowerCase() && new Set(values).size > 1) {
-      throw badRequest('idempotency_key_invalid', `Send exactly one ${IDEMPOTENCY_KEY_HEADER} header.`);
-    }
-  }
+  // Two different Idempotency-Key headers leave no way to tell which operation is meant, whatever
+  // the case of their names (`Idempotency-Key` and `idempotency-key` are the same header).
+  const keyValues = Object.entries(event.multiValueHeaders ?? {})
+    .filter(([name]) => name.toLowerCase() === IDEMPOTENCY_KEY_HEADER.toLowerCase())
+    .flatMap(([, values]) => values ?? []);
+  if (new Set(keyValues).size > 1) throw badRequest('idempotency_key_invalid', `Send exactly one ${IDEMPOTENCY_KEY_HEADER} header.`);
   // API Gateway fills apiKeyId only on methods that require a key; without it the tenant is unknown.
+  // An id longer than any API key names no tenant (and would not fit in a DynamoDB key).
   const tenant = event.requestContext?.identity?.apiKeyId;
   if (!tenant) throw forbidden('An API key (x-api-key) is required.');
+  if (tenant.length > MAX_TENANT_LENGTH) throw forbidden('The API key (x-api-key) is not valid.');
   const body = event.body === null || event.body === undefined ? null : event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
   return {
     method: event.httpMethod.toUpperCase(),

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createPaymentsHandler } from '../../lambda/payments/app';
 import { SimulatedProcessor } from '../../lambda/payments/simulated-processor';
@@ -50,6 +51,12 @@ export interface DriverOptions {
   config?: Partial<Omit<AppConfig, 'processor'>> & { processor?: Partial<AppConfig['processor']> };
   /** Wraps the simulated processor (to pause or break it); receives the default one. */
   processor?: (simulated: PaymentProcessor) => PaymentProcessor;
+  /**
+   * The DynamoDB client the function uses (e.g. one with injected faults), pointed at the run's
+   * DynamoDB Local; the driver's own reads (`contents`) keep a clean client. The caller destroys it.
+   * @default the table's client
+   */
+  functionClient?: DynamoDBClient;
 }
 
 export const validPayment = { amount: 1000, currency: 'usd', source: 'tok_visa' };
@@ -60,16 +67,17 @@ export const validPayment = { amount: 1000, currency: 'usd', source: 'tok_visa' 
  */
 export async function createDriver(kind: DriverKind, options: DriverOptions = {}): Promise<Driver> {
   const table = await createTestTable(`drv-${kind}`);
-  const requests = countRequests(table.client);
+  const client = options.functionClient ?? table.client;
+  const requests = countRequests(client);
   const base = configFromEnv({ TABLE_NAME: table.tableName });
   const { processor: processorConfig, ...rest } = options.config ?? {};
   const config: AppConfig = { ...base, ...rest, tableName: table.tableName, processor: { ...base.processor, ...processorConfig } };
   let processor: PaymentProcessor | undefined;
   if (options.processor) {
-    const documentClient = DynamoDBDocumentClient.from(table.client);
+    const documentClient = DynamoDBDocumentClient.from(client);
     processor = options.processor(new SimulatedProcessor({ documentClient, tableName: table.tableName, ...config.processor }));
   }
-  let handler = createPaymentsHandler({ client: table.client, config, processor });
+  let handler = createPaymentsHandler({ client, config, processor });
   const common = {
     kind,
     table,
@@ -77,7 +85,7 @@ export async function createDriver(kind: DriverKind, options: DriverOptions = {}
     requests,
     contents: () => readTable(table.client, table.tableName),
     restart: () => {
-      handler = createPaymentsHandler({ client: table.client, config, processor });
+      handler = createPaymentsHandler({ client, config, processor });
     },
   };
 

@@ -1,0 +1,81 @@
+import fc from 'fast-check';
+import { ScanCommand } from '@aws-sdk/client-dynamodb';
+import { fuzzRequest } from '../helpers/fuzz-requests';
+import { ledgerFigures } from '../helpers/ledger';
+import { type LocalServer, startLocalServer } from '../helpers/local-server';
+import { type RawRequest, type RawResponse, sendRaw } from '../helpers/raw-http';
+import { FUZZ_SEED, histogram, muteExpectedLogs, recordFigures, scaled } from '../helpers/reliability';
+import { readTable } from '../helpers/table-contents';
+
+// The full run (RELIABILITY_FULL=1) takes minutes, not seconds.
+jest.setTimeout(scaled(60_000, 900_000));
+
+// Random requests over real HTTP against local mode: never a 5xx, every 4xx a complete
+// problem+json document, and nothing written to the table for a request that was refused.
+const RUNS = scaled(300, 3_000);
+muteExpectedLogs();
+
+let server: LocalServer;
+beforeAll(async () => {
+  server = await startLocalServer({ label: 'fuzz' });
+});
+afterAll(() => server.close());
+
+const itemCount = async () =>
+  (await server.client.send(new ScanCommand({ TableName: server.tableName, Select: 'COUNT', ConsistentRead: true }))).Count ?? 0;
+
+function expectProblemDocument(request: RawRequest, response: RawResponse): void {
+  expect(response.headers['content-type']).toBe('application/problem+json');
+  if (request.method === 'HEAD') return; // a HEAD answer has no body
+  const problem = JSON.parse(response.text);
+  expect(problem).toMatchObject({ type: expect.any(String), title: expect.any(String), status: response.status, detail: expect.any(String) });
+  expect(response.text).not.toMatch(/at .*\.(ts|js):\d+/); // no stack traces
+}
+
+const describeRequest = (r: RawRequest) =>
+  JSON.stringify({ method: r.method, path: r.path, headers: r.headers.map(([n, v]) => [n, v.length > 80 ? `${v.slice(0, 80)}… (${v.length})` : v]), bodyBytes: r.body?.length, body: r.body?.subarray(0, 200).toString() });
+
+test('random methods, paths, headers and bodies: no 5xx, 4xx are problem+json, refused requests write nothing', async () => {
+  const statuses: number[] = [];
+  let accepted = 0;
+  await fc.assert(
+    fc.asyncProperty(fuzzRequest, async (request) => {
+      const before = await itemCount();
+      const response = await sendRaw(server.url, request);
+      statuses.push(response.status);
+      const context = `${response.status} ${response.text.slice(0, 300)} for ${describeRequest(request)}`;
+      expect({ status: response.status < 500, context }).toEqual({ status: true, context });
+      if (response.status >= 400) expectProblemDocument(request, response);
+      // A decline (402) is a completed result, stored like a 201; every other 4xx writes nothing.
+      if (response.status >= 400 && response.status !== 402) {
+        expect({ written: (await itemCount()) - before, context }).toEqual({ written: 0, context });
+      } else accepted++;
+    }),
+    { seed: FUZZ_SEED, numRuns: RUNS, endOnFailure: true },
+  );
+
+  // What the accepted ones stored is whole: each record completed with its charge and payment.
+  const ledger = ledgerFigures(await readTable(server.client, server.tableName));
+  expect(ledger).toMatchObject({ completedRecords: ledger.records, payments: ledger.records, charges: ledger.records, chargesWithoutPayment: 0, recordsNotAnsweringTheirPayment: 0 });
+  const serverErrors = statuses.filter((s) => s >= 500).length;
+  recordFigures('http-fuzz', { seed: FUZZ_SEED, requests: statuses.length, accepted, serverErrors, statusHistogram: histogram(statuses), ledger });
+});
+
+describe('inputs too big for the property', () => {
+  test('a body over API Gateway’s 10 MB limit is a 413 problem from the gateway, and nothing is stored', async () => {
+    const body = Buffer.alloc(10 * 1024 * 1024 + 1, 'x');
+    const before = await itemCount();
+    const response = await sendRaw(server.url, { method: 'POST', path: '/payments', headers: [['x-api-key', 't'], ['Idempotency-Key', 'big'], ['Content-Type', 'application/json']], body });
+    expect(response.status).toBe(413);
+    expectProblemDocument({ method: 'POST', path: '/payments', headers: [] }, response);
+    expect(await itemCount()).toBe(before);
+  });
+
+  test('a header block over Node’s 16 KB limit is refused before the function runs: a 4xx, never a 5xx', async () => {
+    const response = await sendRaw(server.url, { method: 'POST', path: '/payments', headers: [['x-api-key', 't'], ['Idempotency-Key', 'k'.repeat(20_000)]] }).catch(
+      (error: Error) => ({ status: 0, headers: {}, text: error.message }) as RawResponse,
+    );
+    // 431 from Node's HTTP parser (not problem+json: local/server.ts has no clientError handler).
+    expect(response.status).toBe(431);
+  });
+});
