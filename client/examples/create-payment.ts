@@ -1,0 +1,21 @@
+/**
+ * The README's "client in five lines" (docs/client-snippet.md), verbatim inside main(), runnable
+ * against local mode on its default port: `npx tsx client/examples/create-payment.ts`.
+ */
+import { PaymentsClient } from '..';
+
+async function main(): Promise<void> {
+  const payments = new PaymentsClient({ baseUrl: 'http://127.0.0.1:3000', apiKey: 'local-dev' });
+  const idempotencyKey = crypto.randomUUID(); // in your app: made with the order, stored with it
+  const { payment, replayed } = await payments.createPayment({ amount: 1000, currency: 'usd', source: 'tok_visa' }, { idempotencyKey });
+  console.log(payment.id, payment.status, replayed ? 'replayed' : 'new');
+
+  // Not in the snippet: the same key again is the same payment, answered from the stored result.
+  const again = await payments.createPayment({ amount: 1000, currency: 'usd', source: 'tok_visa' }, { idempotencyKey });
+  console.log(again.payment.id, again.payment.status, again.replayed ? 'replayed' : 'new');
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
