@@ -1,0 +1,10 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { configFromEnv } from '../../lambda/payments/config';
+import { createPowertoolsHandler } from './powertools';
+
+// The Powertools equivalent of lambda/payments/handler.ts, bundled the same way for the cold-start
+// figures: configuration read once, client and handler built once per container.
+const config = configFromEnv(process.env);
+const client = new DynamoDBClient({ endpoint: process.env.DYNAMODB_ENDPOINT || undefined });
+
+export const handler = createPowertoolsHandler({ client, tableName: config.tableName, ttlSeconds: config.idempotencyTtlSeconds });
