@@ -1,4 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { problemType } from '../lambda/http/problem';
+import { IDEMPOTENCY_KEY_HEADER, parseIdempotencyKey } from '../lambda/idempotency/key';
 import {
   API_GATEWAY_BODY_LIMIT_BYTES,
   API_GATEWAY_INTEGRATION_TIMEOUT_SECONDS,
@@ -42,7 +44,7 @@ export function createLocalServer(options: LocalServerOptions): Server {
     timeoutSeconds: options.functionTimeoutSeconds ?? DEFAULT_FUNCTION_TIMEOUT_SECONDS,
     log: (line) => log(`[${options.functionName ?? LOCAL_FUNCTION_NAME}] ${line}`),
   };
-  return createServer((req, res) => {
+  const server = createServer((req, res) => {
     const startedEpochMs = Date.now();
     const requestId = newRequestId();
     res.once('finish', () => log(`${req.method} ${req.url} -> ${res.statusCode} (${Date.now() - startedEpochMs} ms)`));
@@ -52,6 +54,25 @@ export function createLocalServer(options: LocalServerOptions): Server {
       else sendProblem(res, GatewayProblem.InternalError, 'The local server could not complete the request; see its log.');
     });
   });
+  // Requests Node's HTTP parser refuses (headers over 16 KB, broken framing) get a problem
+  // document too, like every other answer of the emulated gateway.
+  server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+    if (!socket.writable) return socket.destroy();
+    const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
+    const status = tooLarge ? 431 : 400;
+    const body = JSON.stringify({
+      type: problemType(tooLarge ? 'headers_too_large' : 'bad_request'),
+      title: tooLarge ? 'Request Header Fields Too Large' : 'Bad Request',
+      status,
+      detail: tooLarge ? 'The request headers exceed 16 KB.' : 'The request could not be parsed as HTTP/1.1.',
+      code: tooLarge ? 'headers_too_large' : 'bad_request',
+    });
+    socket.end(
+      `HTTP/1.1 ${status} ${tooLarge ? 'Request Header Fields Too Large' : 'Bad Request'}\r\nContent-Type: application/problem+json\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  });
+  return server;
 }
 
 async function route(req: IncomingMessage, res: ServerResponse, handler: LambdaHandler, settings: FunctionSettings, requestId: string) {
@@ -85,7 +106,9 @@ async function handleApiRequest(
   requestId: string,
   rawPath: string,
 ) {
-  const idHeader = { 'x-amzn-RequestId': requestId };
+  // Like the stack's gateway responses, the emulator's own answers to a POST echo a valid key.
+  const key = route.resource === '/payments' ? parseIdempotencyKey(headerValue(req.rawHeaders, IDEMPOTENCY_KEY_HEADER.toLowerCase())) : undefined;
+  const idHeader = { 'x-amzn-RequestId': requestId, ...(key?.ok ? { [IDEMPOTENCY_KEY_HEADER]: key.key } : {}) };
   const apiKey = headerValue(req.rawHeaders, 'x-api-key')?.trim();
   if (!apiKey) {
     req.resume();

@@ -105,7 +105,11 @@ export function addProblemResponses(api: apigw.RestApi): void {
       type: problem.type,
       statusCode: problem.status === undefined ? undefined : String(problem.status),
       // Header values are mapping expressions: a static value goes in single quotes.
-      responseHeaders: Object.fromEntries(staticHeaders.map(([name, value]) => [name, `'${value}'`])),
+      responseHeaders: {
+        ...Object.fromEntries(staticHeaders.map(([name, value]) => [name, `'${value}'`])),
+        // Answers to a POST echo its Idempotency-Key, the gateway's own as much as the function's.
+        'Idempotency-Key': 'method.request.header.Idempotency-Key',
+      },
       templates: { 'application/json': problemTemplate(problem) },
     });
   }

@@ -160,12 +160,12 @@ export class DynamoDbIdempotencyStore implements IdempotencyStore {
         await this.options.documentClient.send(new UpdateCommand(update));
         return;
       }
-      // A transaction retried by the SDK after its answer was lost is recognised by DynamoDB
-      // through the ClientRequestToken below and succeeds again without writing twice.
+      // A transaction retried after its answer was lost is recognised by DynamoDB through its
+      // ClientRequestToken and succeeds again without writing twice. The SDK would fill in a token
+      // per call by itself; naming it after the lease also covers a completion we send again.
       await this.options.documentClient.send(
         new TransactWriteCommand({
           TransactItems: [{ Update: update }, ...writes],
-          // The lease token names this attempt: an SDK retry of the same transaction is a no-op.
           ClientRequestToken: record.leaseToken,
         }),
       );

@@ -162,7 +162,7 @@ describe('REST API', () => {
     expect(resources[validatorId]!.Properties).toMatchObject({ ValidateRequestParameters: true, ValidateRequestBody: false });
   });
 
-  it('answers its own errors as problem+json: unknown routes 404, bad API keys 403, everything else too', () => {
+  it('answers its own errors as problem+json echoing the Idempotency-Key: unknown routes 404, bad API keys 403, everything else too', () => {
     const expected: Record<string, string | undefined> = {
       DEFAULT_4XX: undefined,
       DEFAULT_5XX: undefined,
@@ -178,6 +178,7 @@ describe('REST API', () => {
       const { StatusCode, ResponseParameters, ResponseTemplates } = response!.Properties;
       expect([type, StatusCode]).toEqual([type, status]);
       expect(ResponseParameters['gatewayresponse.header.Content-Type']).toBe("'application/problem+json'");
+      expect(ResponseParameters['gatewayresponse.header.Idempotency-Key']).toBe('method.request.header.Idempotency-Key');
       // What API Gateway sends once it has substituted the variables.
       const body = JSON.parse(
         (ResponseTemplates['application/json'] as string)

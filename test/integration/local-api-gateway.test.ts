@@ -40,6 +40,7 @@ describe('local mode: the emulated REST API', () => {
     expectProblem(response, 403);
     expect(response.json.title).toBe('Forbidden');
     expect(response.json.detail).toMatch(/API key is required/);
+    expect(response.headers.get('idempotency-key')).toBe('k1'); // echoed, as the stack's gateway responses do
     expect(fn.calls).toHaveLength(0);
   });
 

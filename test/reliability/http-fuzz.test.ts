@@ -75,7 +75,8 @@ describe('inputs too big for the property', () => {
     const response = await sendRaw(server.url, { method: 'POST', path: '/payments', headers: [['x-api-key', 't'], ['Idempotency-Key', 'k'.repeat(20_000)]] }).catch(
       (error: Error) => ({ status: 0, headers: {}, text: error.message }) as RawResponse,
     );
-    // 431 from Node's HTTP parser (not problem+json: local/server.ts has no clientError handler).
     expect(response.status).toBe(431);
+    expect(response.headers['content-type']).toBe('application/problem+json');
+    expect(JSON.parse(response.text)).toMatchObject({ status: 431, code: 'headers_too_large' });
   });
 });
