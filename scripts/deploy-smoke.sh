@@ -120,7 +120,7 @@ check "table key schema" "pk:HASH" "$(json "','.join(k['AttributeName'] + ':' + 
 check "table billing mode" PAY_PER_REQUEST "$(json "data['Table'].get('BillingModeSummary', {}).get('BillingMode', '')" <<<"$table")"
 
 fn="$(aws lambda get-function-configuration --function-name "$function_name" --output json)"
-check "function runtime" nodejs24.x "$(json "data['Runtime']" <<<"$fn")"
+check "function runtime" nodejs22.x "$(json "data['Runtime']" <<<"$fn")"
 check "function TABLE_NAME" "$table_name" "$(json "data['Environment']['Variables'].get('TABLE_NAME', '')" <<<"$fn")"
 check "function IDEMPOTENCY_TTL_SECONDS" 86400 "$(json "data['Environment']['Variables'].get('IDEMPOTENCY_TTL_SECONDS', '')" <<<"$fn")"
 check "function timeout (s)" 10 "$(json "data['Timeout']" <<<"$fn")"
