@@ -66,7 +66,9 @@ export function idempotency(options: IdempotencyOptions): middy.MiddlewareObj<Ht
     const event = request.event;
     if (!appliesTo(event)) return undefined;
     const key = requireIdempotencyKey(event.headers[IDEMPOTENCY_KEY_HEADER.toLowerCase()]);
-    const fingerprint = requestFingerprint(event.method, event.path, event.body);
+    // The validated body when there is one, so what validation treats as equal (null vs absent,
+    // `{}` vs no metadata) is the same request here too.
+    const fingerprint = requestFingerprint(event.method, event.path, event.parsedBody === undefined ? event.body : JSON.stringify(event.parsedBody));
     const nowMs = now();
     const cached = options.cache?.get(event.tenant, key, nowMs);
     if (cached) return answerFromRecord(cached, fingerprint, nowMs);
