@@ -1,5 +1,5 @@
 import type { Node } from 'constructs';
-import { DEFAULT_IDEMPOTENCY_TTL_SECONDS } from '../lambda/payments/config';
+import { DEFAULT_IDEMPOTENCY_TTL_SECONDS, FUNCTION_TIMEOUT_SECONDS, MAX_IDEMPOTENCY_TTL_SECONDS, retentionProblem } from '../lambda/payments/config';
 
 /** The stage whose data may be thrown away: its table is deleted with the stack. */
 export const DEV_STAGE = 'dev';
@@ -36,9 +36,11 @@ export function stackConfigFromContext(node: Node): StackConfig {
   const rawTtl = node.tryGetContext('idempotencyTtlSeconds') ?? DEFAULT_IDEMPOTENCY_TTL_SECONDS;
   const idempotencyTtlSeconds = Number(rawTtl);
   // The same bounds the function applies to IDEMPOTENCY_TTL_SECONDS (lambda/payments/config.ts).
-  if (!Number.isInteger(idempotencyTtlSeconds) || idempotencyTtlSeconds < 1 || idempotencyTtlSeconds > 365 * 86_400) {
-    throw new StackConfigError(`context idempotencyTtlSeconds must be an integer from 1 to 31536000, got "${rawTtl}"`);
+  if (!Number.isInteger(idempotencyTtlSeconds) || idempotencyTtlSeconds < 1 || idempotencyTtlSeconds > MAX_IDEMPOTENCY_TTL_SECONDS) {
+    throw new StackConfigError(`context idempotencyTtlSeconds must be an integer from 1 to ${MAX_IDEMPOTENCY_TTL_SECONDS}, got "${rawTtl}"`);
   }
+  const problem = retentionProblem(idempotencyTtlSeconds, FUNCTION_TIMEOUT_SECONDS);
+  if (problem) throw new StackConfigError(`context idempotencyTtlSeconds: ${problem}`);
   return { stage, idempotencyTtlSeconds };
 }
 

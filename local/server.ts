@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { problemType } from '../lambda/http/problem';
+import { FUNCTION_TIMEOUT_SECONDS } from '../lambda/payments/config';
 import { IDEMPOTENCY_KEY_HEADER, parseIdempotencyKey } from '../lambda/idempotency/key';
 import {
   API_GATEWAY_BODY_LIMIT_BYTES,
@@ -19,13 +20,11 @@ import { GatewayProblem, sendProblem } from './problem';
 /** The function name local mode serves, as in `aws lambda invoke --function-name payments`. */
 export const LOCAL_FUNCTION_NAME = 'payments';
 
-/** Lambda's default timeout for a function that does not set one. */
-export const DEFAULT_FUNCTION_TIMEOUT_SECONDS = 10;
 
 export interface LocalServerOptions {
   /** The function both APIs invoke. */
   handler: LambdaHandler;
-  /** The emulated Lambda timeout, in seconds (fractions allowed for tests). @default 10 */
+  /** The emulated Lambda timeout, in seconds (fractions allowed for tests). @default FUNCTION_TIMEOUT_SECONDS, the stack's */
   functionTimeoutSeconds?: number;
   /** @default 'payments' */
   functionName?: string;
@@ -41,7 +40,7 @@ export function createLocalServer(options: LocalServerOptions): Server {
   const log = options.log ?? (() => {});
   const settings: FunctionSettings = {
     functionName: options.functionName ?? LOCAL_FUNCTION_NAME,
-    timeoutSeconds: options.functionTimeoutSeconds ?? DEFAULT_FUNCTION_TIMEOUT_SECONDS,
+    timeoutSeconds: options.functionTimeoutSeconds ?? FUNCTION_TIMEOUT_SECONDS,
     log: (line) => log(`[${options.functionName ?? LOCAL_FUNCTION_NAME}] ${line}`),
   };
   const server = createServer((req, res) => {

@@ -1,5 +1,4 @@
-import { ConfigError } from '../lambda/payments/config';
-import { DEFAULT_FUNCTION_TIMEOUT_SECONDS } from './server';
+import { ConfigError, FUNCTION_TIMEOUT_SECONDS, functionTimeoutFromEnv } from '../lambda/payments/config';
 
 /** What local mode itself needs to know; the function's own settings come from `configFromEnv`. */
 export interface LocalSettings {
@@ -31,7 +30,8 @@ export interface LocalSettings {
   inMemory: boolean;
   /**
    * The emulated Lambda timeout, in seconds; the idempotency lease follows it. Lambda allows 1-900.
-   * @default 10
+   * The same variable tells the function its timeout (configFromEnv), so both agree.
+   * @default FUNCTION_TIMEOUT_SECONDS (10, the stack's)
    */
   functionTimeoutSeconds: number;
 }
@@ -44,7 +44,7 @@ type Env = Record<string, string | undefined>;
 export const USAGE = `Usage: npm start [-- --in-memory]
 
 Environment: PORT (3000), HOST (127.0.0.1), DYNAMODB_ENDPOINT (start DynamoDB Local when unset),
-LOCAL_DATA_DIR (${DEFAULT_LOCAL_DATA_DIR}), LOCAL_IN_MEMORY (0), FUNCTION_TIMEOUT_SECONDS (10),
+LOCAL_DATA_DIR (${DEFAULT_LOCAL_DATA_DIR}), LOCAL_IN_MEMORY (0), FUNCTION_TIMEOUT_SECONDS (${FUNCTION_TIMEOUT_SECONDS}),
 TABLE_NAME, IDEMPOTENCY_TTL_SECONDS, PROCESSOR_LATENCY_MS, PROCESSOR_FAILURE_RATE.`;
 
 function integerFromEnv(env: Env, name: string, fallback: number, min: number, max: number): number {
@@ -89,6 +89,6 @@ export function localSettingsFromEnv(env: Env, argv: readonly string[]): LocalSe
     dynamoDbEndpoint: endpointFromEnv(env, 'DYNAMODB_ENDPOINT'),
     dataDir: env.LOCAL_DATA_DIR?.trim() || DEFAULT_LOCAL_DATA_DIR,
     inMemory: argv.includes('--in-memory') || flagFromEnv(env, 'LOCAL_IN_MEMORY'),
-    functionTimeoutSeconds: integerFromEnv(env, 'FUNCTION_TIMEOUT_SECONDS', DEFAULT_FUNCTION_TIMEOUT_SECONDS, 1, 900),
+    functionTimeoutSeconds: functionTimeoutFromEnv(env),
   };
 }

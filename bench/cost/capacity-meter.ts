@@ -1,7 +1,7 @@
 import { type AttributeValue, type DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { TableSchema } from '../../lambda/shared/table';
 import { failedWriteUnits, readUnits, writeUnits } from './capacity-units';
-import { itemSizeBytes } from './item-size';
+import { itemSizeBytes } from '../../lambda/idempotency/item-size';
 
 /** One DynamoDB request and what AWS would bill for it. */
 export interface BilledRequest {

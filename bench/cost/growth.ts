@@ -12,7 +12,7 @@ import { idempotency } from '../../lambda/idempotency/middleware';
 import { TableSchema } from '../../lambda/shared/table';
 import { lambdaContext } from '../load/events';
 import { billRequests } from './capacity-meter';
-import { itemSizeBytes } from './item-size';
+import { itemSizeBytes } from '../../lambda/idempotency/item-size';
 
 export const GROWTH_BODY_KB = [1, 10, 100] as const;
 

@@ -7,7 +7,7 @@ import { createVariant } from '../variants';
 import { POWERTOOLS_KEY_PREFIX } from '../variants/powertools';
 import type { ProxyHandler, VariantName } from '../variants/types';
 import { type BilledRequest, billRequests } from './capacity-meter';
-import { itemSizeBytes } from './item-size';
+import { itemSizeBytes } from '../../lambda/idempotency/item-size';
 
 export const PATHS = ['first', 'replay-cold', 'replay-warm', 'conflict-409', 'mismatch-422', 'invalid-400'] as const;
 export type PathId = (typeof PATHS)[number];

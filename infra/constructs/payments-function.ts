@@ -6,6 +6,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { FUNCTION_TIMEOUT_SECONDS } from '../../lambda/payments/config';
 
 const PROJECT_ROOT = path.join(__dirname, '..', '..');
 
@@ -21,12 +22,11 @@ const TABLE_ACTIONS = [
 ] as const;
 
 /**
- * 10 s: the idempotency lease follows the invocation's remaining time, so the timeout is also how
- * long a crashed or frozen invocation can hold a key. Kept well under API Gateway's 29 s
- * integration timeout, the lock lapses before the client gives up and retries with the same key,
- * instead of that retry meeting a 409. A request is three DynamoDB calls and one processor call.
+ * Kept well under API Gateway's 29 s integration timeout, so the lock lapses before the client
+ * gives up and retries with the same key, instead of that retry meeting a 409. The function is
+ * told its timeout (FUNCTION_TIMEOUT_SECONDS), since its configuration checks retention against it.
  */
-const FUNCTION_TIMEOUT = Duration.seconds(10);
+const FUNCTION_TIMEOUT = Duration.seconds(FUNCTION_TIMEOUT_SECONDS);
 
 /**
  * 512 MB: Lambda allots CPU in proportion to memory, and the cold start (loading the bundle,
@@ -81,6 +81,7 @@ export class PaymentsFunction extends Construct {
       environment: {
         TABLE_NAME: props.table.tableName,
         IDEMPOTENCY_TTL_SECONDS: String(props.idempotencyTtlSeconds),
+        FUNCTION_TIMEOUT_SECONDS: String(FUNCTION_TIMEOUT_SECONDS),
         // Stack traces in the logs point at the TypeScript sources, not the minified bundle.
         NODE_OPTIONS: '--enable-source-maps',
       },

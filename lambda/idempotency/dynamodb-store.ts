@@ -1,18 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { KeyPrefix, scopedKey, TableSchema } from '../shared/table';
 import type { HttpResponse } from '../http/types';
-import { LeaseLostError, StoreUnavailableError } from './errors';
-import { decodeResponse, encodeResponse, type StoredResponse } from './response-codec';
-import { type IdempotencyRecord, isExpired, isLeaseActive, RecordStatus } from './record';
+import { LeaseLostError, StoreRejectedError, StoreUnavailableError } from './errors';
+import { itemSizeBytes } from './item-size';
+import { decodeResponse, encodeResponse, MAX_RECORD_BYTES, ResponseTooLargeError, roughStoredBytes, type StoredResponse } from './response-codec';
+import { type IdempotencyRecord, isLeaseActive, RecordStatus } from './record';
 import type { ClaimOutcome, ClaimRequest, IdempotencyStore, TransactWriteItem } from './store';
 
 export interface DynamoDbStoreOptions {
   documentClient: DynamoDBDocumentClient;
   tableName: string;
-  /** Retention of a record from its first claim, in seconds. */
+  /** Retention of a completed record, counted from its completion, in seconds. */
   ttlSeconds: number;
 }
 
@@ -31,9 +32,11 @@ const names = (...keys: (keyof typeof NAMES)[]) => Object.fromEntries(keys.map((
 
 // Condition clauses, named so each write reads as the rule it enforces.
 const NO_RECORD = 'attribute_not_exists(#pk)';
-const RETENTION_ENDED = '#expires <= :nowSeconds';
-const NOT_RUNNING = '(#status = :completed OR #leaseUntil <= :nowMs)';
+// Only a completed result expires. An IN_PROGRESS record may stand for a charge that was made, so
+// it is never "a new request" by age: it is taken over with its execution id instead.
+const COMPLETED_AND_EXPIRED = '(#status = :completed AND #expires <= :nowSeconds)';
 const HELD_BY_US = '#status = :inProgress AND #leaseToken = :leaseToken';
+const LEASE_LAPSED = '#leaseUntil <= :nowMs';
 
 /**
  * The DynamoDB adapter of the idempotency store. Every write is conditional; a failed condition
@@ -65,21 +68,20 @@ export class DynamoDbIdempotencyStore implements IdempotencyStore {
       executionId: randomUUID(),
       leaseToken: randomUUID(),
       leaseUntilEpochMs: request.leaseUntilEpochMs,
-      expiresAtEpochSeconds: Math.floor(request.nowMs / 1000) + this.options.ttlSeconds,
+      leasedAtEpochMs: request.nowMs,
       createdAtEpochMs: request.nowMs,
       claimCount: 1,
     };
     try {
-      // Timeline: no record -> ours; retention ended and nobody running -> ours, as a new request.
+      // Timeline: no record -> ours; a completed result past its retention -> ours, as a new request.
       await this.options.documentClient.send(
         new PutCommand({
           TableName: this.options.tableName,
           Item: toItem(record),
-          ConditionExpression: `${NO_RECORD} OR (${RETENTION_ENDED} AND ${NOT_RUNNING})`,
-          ExpressionAttributeNames: names('#pk', '#expires', '#status', '#leaseUntil'),
+          ConditionExpression: `${NO_RECORD} OR ${COMPLETED_AND_EXPIRED}`,
+          ExpressionAttributeNames: names('#pk', '#expires', '#status'),
           ExpressionAttributeValues: {
             ':nowSeconds': Math.floor(request.nowMs / 1000),
-            ':nowMs': request.nowMs,
             ':completed': RecordStatus.Completed,
           },
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
@@ -91,7 +93,7 @@ export class DynamoDbIdempotencyStore implements IdempotencyStore {
       // Our own write, applied once already: the SDK retried a PutItem whose answer was lost.
       if (existing?.leaseToken === record.leaseToken) return { kind: 'claimed', record, takeover: false };
       if (existing) return { kind: 'existing', record: existing };
-      throw new StoreUnavailableError(error);
+      throw storeError(error);
     }
   }
 
@@ -103,62 +105,68 @@ export class DynamoDbIdempotencyStore implements IdempotencyStore {
     const { leaseUntilEpochMs, nowMs } = request;
     const leaseToken = randomUUID();
     try {
-      // Timeline: still the record we read (same token), its lease lapsed, retention not ended -> ours.
+      // Timeline: still the record we read (same token) and its lease lapsed -> ours, however old it is.
       await this.options.documentClient.send(
         new UpdateCommand({
           TableName: this.options.tableName,
           Key: { [TableSchema.partitionKey]: existing.pk },
-          UpdateExpression: 'SET #leaseToken = :newToken, #leaseUntil = :leaseUntil ADD claimCount :one',
-          ConditionExpression: `${HELD_BY_US} AND #leaseUntil <= :nowMs AND #expires > :nowSeconds`,
-          ExpressionAttributeNames: names('#expires', '#status', '#leaseToken', '#leaseUntil'),
+          UpdateExpression: 'SET #leaseToken = :newToken, #leaseUntil = :leaseUntil, leasedAtEpochMs = :nowMs ADD claimCount :one',
+          ConditionExpression: `${HELD_BY_US} AND ${LEASE_LAPSED}`,
+          ExpressionAttributeNames: names('#status', '#leaseToken', '#leaseUntil'),
           ExpressionAttributeValues: {
             ':inProgress': RecordStatus.InProgress,
             ':leaseToken': existing.leaseToken,
             ':newToken': leaseToken,
             ':leaseUntil': leaseUntilEpochMs,
             ':nowMs': nowMs,
-            ':nowSeconds': Math.floor(nowMs / 1000),
             ':one': 1,
           },
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
-      const record = { ...existing, leaseToken, leaseUntilEpochMs, claimCount: existing.claimCount + 1 };
+      const record = { ...existing, leaseToken, leaseUntilEpochMs, leasedAtEpochMs: nowMs, claimCount: existing.claimCount + 1 };
       return { kind: 'claimed', record, takeover: true };
     } catch (error) {
       const current = conditionFailureItem(error);
       // Applied once already, answer lost, retried by the SDK: the takeover is ours.
       if (current?.leaseToken === leaseToken && current.status === RecordStatus.InProgress) {
-        return { kind: 'claimed', record: { ...existing, leaseToken, leaseUntilEpochMs, claimCount: current.claimCount }, takeover: true };
+        const record = { ...existing, leaseToken, leaseUntilEpochMs, leasedAtEpochMs: nowMs, claimCount: current.claimCount };
+        return { kind: 'claimed', record, takeover: true };
       }
       if (current) return { kind: 'existing', record: current };
-      // The record vanished (deleted by TTL or by hand): claim afresh.
+      // The record vanished (deleted by hand): claim afresh.
       if (isConditionFailure(error)) return this.create(request);
-      throw new StoreUnavailableError(error);
+      throw storeError(error);
     }
   }
 
-  async complete(record: IdempotencyRecord, response: HttpResponse, writes: TransactWriteItem[], nowMs: number): Promise<void> {
+  async complete(record: IdempotencyRecord, response: HttpResponse, writes: TransactWriteItem[], nowMs: number): Promise<IdempotencyRecord> {
+    const stored = encodeResponse(response);
+    // Retention counts from completion: a record that completes late is still replayed in full.
+    const expiresAtEpochSeconds = Math.floor(nowMs / 1000) + this.options.ttlSeconds;
+    const completed: IdempotencyRecord = { ...record, status: RecordStatus.Completed, completedAtEpochMs: nowMs, expiresAtEpochSeconds, response };
+    assertFits(completed, stored);
     const update = {
       TableName: this.options.tableName,
       Key: { [TableSchema.partitionKey]: record.pk },
-      UpdateExpression: 'SET #status = :completed, #response = :response, completedAtEpochMs = :nowMs',
+      UpdateExpression: 'SET #status = :completed, #response = :response, completedAtEpochMs = :nowMs, #expires = :expires',
       // Timeline: only the holder of the current lease may complete; a zombie's token is stale.
       ConditionExpression: HELD_BY_US,
-      ExpressionAttributeNames: names('#status', '#leaseToken', '#response'),
+      ExpressionAttributeNames: names('#status', '#leaseToken', '#response', '#expires'),
       ExpressionAttributeValues: {
         ':completed': RecordStatus.Completed,
         ':inProgress': RecordStatus.InProgress,
         ':leaseToken': record.leaseToken,
-        ':response': encodeResponse(response),
+        ':response': stored,
         ':nowMs': nowMs,
+        ':expires': expiresAtEpochSeconds,
       },
       ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
     };
     try {
       if (writes.length === 0) {
         await this.options.documentClient.send(new UpdateCommand(update));
-        return;
+        return completed;
       }
       // A transaction retried after its answer was lost is recognised by DynamoDB through its
       // ClientRequestToken and succeeds again without writing twice. The SDK would fill in a token
@@ -169,10 +177,11 @@ export class DynamoDbIdempotencyStore implements IdempotencyStore {
           ClientRequestToken: record.leaseToken,
         }),
       );
+      return completed;
     } catch (error) {
       // An UpdateItem applied once already and retried by the SDK finds our own completion.
       const current = conditionFailureItem(error);
-      if (current?.status === RecordStatus.Completed && current.leaseToken === record.leaseToken) return;
+      if (current?.status === RecordStatus.Completed && current.leaseToken === record.leaseToken) return current;
       throw this.fencedOr(error);
     }
   }
@@ -207,22 +216,56 @@ export class DynamoDbIdempotencyStore implements IdempotencyStore {
       // Throttled, or in conflict with another write to one of the items: nothing was written, the
       // SDK does not retry a cancelled transaction, and the same completion can succeed later.
       if (transactionReasons(error).some((r) => TRANSIENT_CANCELLATIONS.has(r.Code ?? ''))) return new StoreUnavailableError(error);
-      // Our record was fine but one of the handler's own writes failed its condition: a bug or a
-      // conflicting write, never something a retry of this attempt fixes.
-      return new Error(`completion rejected: ${transactionReasons(error).map((r) => r.Code ?? 'None').join(', ')}`, { cause: error });
+      // Our record was fine but one of the handler's own writes failed its condition or was invalid:
+      // a bug or a conflicting write, never something a retry of this attempt fixes.
+      const codes = transactionReasons(error).map((r) => r.Code ?? 'None').join(', ');
+      return new StoreRejectedError(new Error(`completion rejected: ${codes}`, { cause: error }));
     }
-    return new StoreUnavailableError(error);
+    return storeError(error);
   }
 }
 
-/** An IN_PROGRESS record for the same request whose holder's lease lapsed, within retention. */
+/** An IN_PROGRESS record for the same request whose holder's lease lapsed, however old. */
 function canTakeOver(record: IdempotencyRecord, request: ClaimRequest): boolean {
-  return (
-    record.status === RecordStatus.InProgress &&
-    record.fingerprint === request.fingerprint &&
-    !isLeaseActive(record, request.nowMs) &&
-    !isExpired(record, request.nowMs)
-  );
+  return record.status === RecordStatus.InProgress && record.fingerprint === request.fingerprint && !isLeaseActive(record, request.nowMs);
+}
+
+/**
+ * Refuses, before any write, a completed record DynamoDB would reject for size. The cheap bound
+ * settles almost every response; the exact count (DynamoDB's sizing rules) runs only near the limit.
+ */
+function assertFits(completed: IdempotencyRecord, stored: StoredResponse): void {
+  if (roughStoredBytes(stored) + ROUGH_RECORD_BYTES <= MAX_RECORD_BYTES) return;
+  const bytes = itemSizeBytes(marshall({ ...toItem(completed), response: stored }, { removeUndefinedValues: true }));
+  if (bytes > MAX_RECORD_BYTES) throw new ResponseTooLargeError(bytes);
+}
+
+/** More than every attribute of a record but its response takes (the key alone may be 2 KB). */
+const ROUGH_RECORD_BYTES = 4 * 1024;
+
+/**
+ * Errors a retry can fix (throttling, DynamoDB's own faults, the network) are the 503 "store
+ * unavailable"; everything else DynamoDB refused (a ValidationException, a missing table, no
+ * permission) would fail the same way again, so it is a 500 without `Retry-After`.
+ */
+function storeError(error: unknown): Error {
+  return isPermanent(error) ? new StoreRejectedError(error) : new StoreUnavailableError(error);
+}
+
+/** 400s from DynamoDB that say "not now" rather than "never": throttling and write conflicts. */
+const TRANSIENT_CLIENT_ERRORS = new Set([
+  'ProvisionedThroughputExceededException',
+  'ThrottlingException',
+  'RequestLimitExceeded',
+  'TransactionConflictException',
+  'TransactionInProgressException',
+]);
+
+function isPermanent(error: unknown): boolean {
+  const e = error as { name?: string; $fault?: string; $metadata?: { httpStatusCode?: number } } | undefined;
+  if (!e || TRANSIENT_CLIENT_ERRORS.has(e.name ?? '')) return false;
+  // A 4xx answer DynamoDB gave on purpose; no answer at all (network, timeout) has no status.
+  return e.$fault === 'client' && (e.$metadata?.httpStatusCode ?? 0) >= 400;
 }
 
 /** Cancellation reasons that say "not now" rather than "never": DynamoDB's capacity or a concurrent write. */
@@ -247,7 +290,7 @@ function conditionFailureItem(error: unknown): IdempotencyRecord | undefined {
 /** The stored item: the record, with its expiry under the schema's TTL attribute name. */
 function toItem(record: IdempotencyRecord): Record<string, unknown> {
   const { expiresAtEpochSeconds, ...rest } = record;
-  return { ...rest, [TableSchema.ttlAttribute]: expiresAtEpochSeconds };
+  return expiresAtEpochSeconds === undefined ? rest : { ...rest, [TableSchema.ttlAttribute]: expiresAtEpochSeconds };
 }
 
 function fromItem(item: Record<string, AttributeValue>): IdempotencyRecord {

@@ -24,13 +24,28 @@ export class KeyReusedError extends HttpError {
   }
 }
 
-/** 503: DynamoDB did not answer (after the SDK's own retries); nothing was done without a claim. */
+/**
+ * 503: DynamoDB did not answer (after the SDK's own retries). On a claim nothing was done; on a
+ * completion the charge may have been made: either way the same key, retried, finds out.
+ */
 export class StoreUnavailableError extends HttpError {
   override name = 'StoreUnavailableError';
-  constructor(cause: unknown, retryAfterMs = 1000) {
-    super(503, 'store_unavailable', 'Service Unavailable', 'The idempotency store is unavailable. Retry with the same Idempotency-Key.', {
+  constructor(cause: unknown, detail = 'The idempotency store is unavailable. Retry with the same Idempotency-Key.') {
+    super(503, 'store_unavailable', 'Service Unavailable', detail, { cause, headers: { 'Retry-After': String(retryAfterSeconds(1_000)) } });
+  }
+}
+
+/**
+ * 500: DynamoDB refused the write as invalid (a ValidationException: key or item too large, a bad
+ * value) or the table cannot be used as configured (missing, no permission). Retrying the same
+ * request cannot fix it, so it carries no `Retry-After`: a 503 would make clients loop and show
+ * operators an outage that is not one.
+ */
+export class StoreRejectedError extends HttpError {
+  override name = 'StoreRejectedError';
+  constructor(cause: unknown) {
+    super(500, 'store_rejected', 'Internal Server Error', 'The idempotency store refused this write as invalid; retrying the same request will not help.', {
       cause,
-      headers: { 'Retry-After': String(retryAfterSeconds(retryAfterMs)) },
     });
   }
 }

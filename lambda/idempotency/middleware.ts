@@ -1,14 +1,23 @@
 import type middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import type { HttpRequest, HttpResponse } from '../http/types';
-import { KeyReusedError, LeaseLostError, RequestInProgressError } from './errors';
+import { problemResponse } from '../http/problem';
+import { KeyReusedError, LeaseLostError, RequestInProgressError, StoreRejectedError } from './errors';
+import { ExecutionDurations } from './execution-durations';
 import { requestFingerprint } from './fingerprint';
 import { IDEMPOTENCY_KEY_HEADER, requireIdempotencyKey } from './key';
 import { type IdempotencyRecord, RecordStatus } from './record';
 import type { ReplayCache } from './replay-cache';
+import { ResponseTooLargeError } from './response-codec';
 import type { IdempotencyStore, TransactWriteItem } from './store';
 
 export const REPLAYED_HEADER = 'Idempotent-Replayed';
+
+/**
+ * Added to the function's remaining time to make the lease: two containers' clocks can disagree
+ * by this much, and a lease must not lapse while its holder can still run.
+ */
+export const DEFAULT_LEASE_MARGIN_MS = 1_000;
 
 export interface IdempotencyOptions {
   store: IdempotencyStore;
@@ -20,7 +29,7 @@ export interface IdempotencyOptions {
   /**
    * Added to the function's remaining time: clocks of two containers can disagree by this much,
    * and a lease must not lapse while its holder can still be running.
-   * @default 1000
+   * @default DEFAULT_LEASE_MARGIN_MS (1000)
    */
   leaseMarginMs?: number;
   /** @default Date.now */
@@ -59,8 +68,10 @@ type Request = middy.Request<HttpRequest, HttpResponse, Error, Context, Record<s
 export function idempotency(options: IdempotencyOptions): middy.MiddlewareObj<HttpRequest, HttpResponse, Error, Context> {
   const now = options.now ?? Date.now;
   const defaultLeaseMs = options.defaultLeaseMs ?? 30_000;
-  const leaseMarginMs = options.leaseMarginMs ?? 1_000;
+  const leaseMarginMs = options.leaseMarginMs ?? DEFAULT_LEASE_MARGIN_MS;
   const appliesTo = options.appliesTo ?? ((request: HttpRequest) => request.method === 'POST');
+  const durations = new ExecutionDurations();
+  const answer = (record: RecordView, fingerprint: string, nowMs: number) => answerFromRecord(record, fingerprint, nowMs, durations);
 
   const before = async (request: Request): Promise<HttpResponse | undefined> => {
     const event = request.event;
@@ -71,7 +82,7 @@ export function idempotency(options: IdempotencyOptions): middy.MiddlewareObj<Ht
     const fingerprint = requestFingerprint(event.method, event.path, event.parsedBody === undefined ? event.body : JSON.stringify(event.parsedBody));
     const nowMs = now();
     const cached = options.cache?.get(event.tenant, key, nowMs);
-    if (cached) return answerFromRecord(cached, fingerprint, nowMs);
+    if (cached) return answer(cached, fingerprint, nowMs);
     const remainingMs = request.context.getRemainingTimeInMillis?.() ?? defaultLeaseMs;
     const outcome = await options.store.claim({
       tenant: event.tenant,
@@ -82,7 +93,7 @@ export function idempotency(options: IdempotencyOptions): middy.MiddlewareObj<Ht
     });
     if (outcome.kind === 'existing') {
       options.cache?.put(event.tenant, key, outcome.record, nowMs);
-      return answerFromRecord(outcome.record, fingerprint, nowMs);
+      return answer(outcome.record, fingerprint, nowMs);
     }
 
     const state: ClaimState = { record: outcome.record, key, writes: [] };
@@ -102,19 +113,39 @@ export function idempotency(options: IdempotencyOptions): middy.MiddlewareObj<Ht
     if (request.response.statusCode >= 500) return release(request); // a failure is not a result
     delete request.internal[STATE];
     try {
-      const nowMs = now();
-      await options.store.complete(state.record, request.response, state.writes, nowMs);
-      options.cache?.put(request.event.tenant, state.key, { ...state.record, status: RecordStatus.Completed, response: request.response }, nowMs);
+      request.response = await complete(state, request.response, request.event.tenant);
     } catch (error) {
       if (!(error instanceof LeaseLostError)) {
         request.internal[STATE] = state; // onError releases it
         throw error;
       }
       // A zombie: another invocation took the key over. Its outcome, not ours, is the answer.
-      if (!error.current) throw new RequestInProgressError(0);
+      if (!error.current) throw new RequestInProgressError(1_000);
       options.cache?.put(request.event.tenant, state.key, error.current, now());
-      request.response = answerFromRecord(error.current, state.record.fingerprint, now());
+      request.response = answer(error.current, state.record.fingerprint, now());
     }
+  };
+
+  /**
+   * Completes the record with the response, or, when DynamoDB could never store it (too large,
+   * refused as invalid), with the 500 that says so: a result that cannot be kept must not send the
+   * key back for a second execution that would end the same way. Returns what the client gets.
+   */
+  const complete = async (state: ClaimState, response: HttpResponse, tenant: string): Promise<HttpResponse> => {
+    let completed: IdempotencyRecord;
+    try {
+      completed = await options.store.complete(state.record, response, state.writes, now());
+    } catch (error) {
+      // With the handler's own writes in the transaction, the refusal may be theirs: not ours to settle.
+      const unstorable = error instanceof ResponseTooLargeError || (error instanceof StoreRejectedError && state.writes.length === 0);
+      if (!unstorable) throw error;
+      console.error(JSON.stringify({ level: 'error', message: 'result could not be stored; completing with a 500', code: error.code, error: String(error.cause) }));
+      completed = await options.store.complete(state.record, problemResponse(error.status, error.code, error.title, error.detail), [], now());
+    }
+    const nowMs = now();
+    durations.record(nowMs - state.record.leasedAtEpochMs);
+    options.cache?.put(tenant, state.key, completed, nowMs);
+    return completed.response!;
   };
 
   const release = async (request: Request): Promise<void> => {
@@ -133,13 +164,14 @@ export function idempotency(options: IdempotencyOptions): middy.MiddlewareObj<Ht
 }
 
 /** The parts of a record that decide how it answers a request that did not claim it. */
-export type RecordView = Pick<IdempotencyRecord, 'fingerprint' | 'status' | 'response' | 'leaseUntilEpochMs'>;
+export type RecordView = Pick<IdempotencyRecord, 'fingerprint' | 'status' | 'response' | 'leaseUntilEpochMs' | 'leasedAtEpochMs'>;
 
 /** The answer a record gives a request that did not claim it: 422, replay, or 409. */
-export function answerFromRecord(record: RecordView, fingerprint: string, nowMs: number): HttpResponse {
+export function answerFromRecord(record: RecordView, fingerprint: string, nowMs: number, durations: ExecutionDurations): HttpResponse {
   if (record.fingerprint !== fingerprint) throw new KeyReusedError();
   if (record.status === RecordStatus.Completed && record.response) return replay(record.response);
-  throw new RequestInProgressError(record.leaseUntilEpochMs - nowMs);
+  // Records written before leasedAtEpochMs existed: assume the holder just started.
+  throw new RequestInProgressError(durations.retryAfterMs(record.leasedAtEpochMs ?? nowMs, record.leaseUntilEpochMs, nowMs));
 }
 
 export function replay(stored: HttpResponse): HttpResponse {

@@ -20,14 +20,23 @@ export interface IdempotencyRecord {
   leaseToken: string;
   /** Until when the current holder may still be running. */
   leaseUntilEpochMs: number;
-  /** End of retention; also the DynamoDB TTL attribute. */
-  expiresAtEpochSeconds: number;
+  /** When the current holder claimed or took over the key: how long it has been running. */
+  leasedAtEpochMs: number;
+  /**
+   * End of retention, counted from completion; also the DynamoDB TTL attribute. Absent while
+   * IN_PROGRESS: a record whose outcome is unknown never expires by age (its charge may exist).
+   */
+  expiresAtEpochSeconds?: number;
   createdAtEpochMs: number;
+  /** Present once COMPLETED. */
+  completedAtEpochMs?: number;
   /** How many invocations have held the lease: 1 + takeovers. */
   claimCount: number;
   /** Present once COMPLETED. */
   response?: HttpResponse;
 }
 
-export const isExpired = (record: IdempotencyRecord, nowMs: number) => record.expiresAtEpochSeconds * 1000 <= nowMs;
+/** Only a completed record expires; an IN_PROGRESS one has no expiry to reach. */
+export const isExpired = (record: Pick<IdempotencyRecord, 'expiresAtEpochSeconds'>, nowMs: number) =>
+  record.expiresAtEpochSeconds !== undefined && record.expiresAtEpochSeconds * 1000 <= nowMs;
 export const isLeaseActive = (record: IdempotencyRecord, nowMs: number) => record.leaseUntilEpochMs > nowMs;

@@ -1,7 +1,7 @@
 import { type IdempotencyRecord, isExpired, RecordStatus } from './record';
 
 /** What a warm container keeps of a completed record: enough to replay it or refuse a mismatch. */
-type CachedResult = Pick<IdempotencyRecord, 'fingerprint' | 'status' | 'response' | 'leaseUntilEpochMs' | 'expiresAtEpochSeconds'>;
+type CachedResult = Pick<IdempotencyRecord, 'fingerprint' | 'status' | 'response' | 'leaseUntilEpochMs' | 'leasedAtEpochMs' | 'expiresAtEpochSeconds'>;
 
 export interface ReplayCacheOptions {
   /**
@@ -37,7 +37,7 @@ export class ReplayCache {
     const entry = this.entries.get(id);
     if (!entry) return undefined;
     this.entries.delete(id);
-    if (entry.expiresAtEpochSeconds * 1000 <= nowMs) return undefined;
+    if (isExpired(entry, nowMs)) return undefined;
     this.entries.set(id, entry); // most recently used goes last
     return entry;
   }
@@ -47,8 +47,8 @@ export class ReplayCache {
     if (isExpired(record, nowMs) || Buffer.byteLength(record.response.body) > this.maxBodyBytes) return;
     const id = cacheKey(tenant, key);
     this.entries.delete(id);
-    const { fingerprint, status, response, leaseUntilEpochMs, expiresAtEpochSeconds } = record;
-    this.entries.set(id, { fingerprint, status, response, leaseUntilEpochMs, expiresAtEpochSeconds });
+    const { fingerprint, status, response, leaseUntilEpochMs, leasedAtEpochMs, expiresAtEpochSeconds } = record;
+    this.entries.set(id, { fingerprint, status, response, leaseUntilEpochMs, leasedAtEpochMs, expiresAtEpochSeconds });
     while (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
   }
 

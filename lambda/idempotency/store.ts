@@ -20,13 +20,16 @@ export type ClaimOutcome =
 
 export interface IdempotencyStore {
   /**
-   * Claims the key: creates the record, overwrites one whose retention ended, or takes over an
-   * IN_PROGRESS record whose lease lapsed (keeping its execution id). Otherwise returns the record
+   * Claims the key: creates the record, overwrites a completed one whose retention ended, or takes
+   * over an IN_PROGRESS record whose lease lapsed, however old (keeping its execution id). Otherwise returns the record
    * that stands in the way, without a second read.
    */
   claim(request: ClaimRequest): Promise<ClaimOutcome>;
-  /** IN_PROGRESS -> COMPLETED with the response, plus the handler's writes, all or nothing. Fenced by the lease token. */
-  complete(record: IdempotencyRecord, response: HttpResponse, writes: TransactWriteItem[], nowMs: number): Promise<void>;
+  /**
+   * IN_PROGRESS -> COMPLETED with the response, plus the handler's writes, all or nothing. Fenced
+   * by the lease token. Retention starts now. Returns the record as completed.
+   */
+  complete(record: IdempotencyRecord, response: HttpResponse, writes: TransactWriteItem[], nowMs: number): Promise<IdempotencyRecord>;
   /** Ends the lease at once so a retry can take over; keeps the execution id. Fenced by the lease token. */
   release(record: IdempotencyRecord, nowMs: number): Promise<void>;
 }

@@ -1,3 +1,4 @@
+import { DEFAULT_LEASE_MARGIN_MS } from '../idempotency/middleware';
 import { DEFAULT_TABLE_NAME } from '../shared/table';
 
 /** Everything the payments function needs to know, typed and defaulted in one place. */
@@ -8,11 +9,18 @@ export interface AppConfig {
    */
   tableName: string;
   /**
-   * How long a completed key is replayed, in seconds. 24 h matches what payment APIs promise and
-   * covers a client retrying across a long outage; past it the same key is a new request.
+   * How long a completed key is replayed, counted from its completion, in seconds. 24 h matches
+   * what payment APIs promise and covers a client retrying across a long outage; past it the same
+   * key is a new request. A key still IN_PROGRESS never expires. At least the longest lease.
    * @default 86400
    */
   idempotencyTtlSeconds: number;
+  /**
+   * The function's timeout, in seconds (Lambda does not tell a function its own timeout, so the
+   * stack passes it). The longest lease is this plus the lease margin.
+   * @default FUNCTION_TIMEOUT_SECONDS (10)
+   */
+  functionTimeoutSeconds: number;
   /**
    * Lease used when there is no Lambda context to read the remaining time from (tests, scripts).
    * @default 30000
@@ -47,6 +55,31 @@ export interface AppConfig {
 }
 
 export const DEFAULT_IDEMPOTENCY_TTL_SECONDS = 86_400;
+/** Bounds of IDEMPOTENCY_TTL_SECONDS: a year is far past any processor's idempotency window. */
+export const MAX_IDEMPOTENCY_TTL_SECONDS = 365 * 86_400;
+
+/**
+ * The payments function's timeout in the stack, and local mode's emulated one. 10 s: a request is
+ * three DynamoDB calls and one processor call; the lease follows the timeout, so it is also how
+ * long a crashed or frozen invocation can hold a key. Lambda's own default would be 3 s.
+ */
+export const FUNCTION_TIMEOUT_SECONDS = 10;
+/** Lambda's bounds for a function timeout. */
+export const MAX_FUNCTION_TIMEOUT_SECONDS = 900;
+
+/**
+ * Why a retention is refused, or undefined when it is fine. A retention shorter than the longest
+ * lease would let a completed result expire while a duplicate of its request could still be
+ * holding or waiting on the key; the function, local mode and the stack all refuse it.
+ */
+export function retentionProblem(ttlSeconds: number, functionTimeoutSeconds: number, leaseMarginMs = DEFAULT_LEASE_MARGIN_MS): string | undefined {
+  const longestLeaseSeconds = Math.ceil(functionTimeoutSeconds + leaseMarginMs / 1000);
+  if (ttlSeconds >= longestLeaseSeconds) return undefined;
+  return (
+    `the idempotency retention (${ttlSeconds} s) must be at least the longest lease, the function timeout plus ` +
+    `the lease margin (${functionTimeoutSeconds} s + ${leaseMarginMs / 1000} s = ${longestLeaseSeconds} s)`
+  );
+}
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -65,13 +98,22 @@ function numberFromEnv(env: Env, name: string, fallback: number, min: number, ma
   return value;
 }
 
+/** FUNCTION_TIMEOUT_SECONDS: read by the function and by local mode, which emulates that timeout. */
+export const functionTimeoutFromEnv = (env: Env) =>
+  numberFromEnv(env, 'FUNCTION_TIMEOUT_SECONDS', FUNCTION_TIMEOUT_SECONDS, 1, MAX_FUNCTION_TIMEOUT_SECONDS, true);
+
 /** Reads the configuration from environment variables. Called once, at the edge. */
 export function configFromEnv(env: Env): AppConfig {
+  const idempotencyTtlSeconds = numberFromEnv(env, 'IDEMPOTENCY_TTL_SECONDS', DEFAULT_IDEMPOTENCY_TTL_SECONDS, 1, MAX_IDEMPOTENCY_TTL_SECONDS, true);
+  const functionTimeoutSeconds = functionTimeoutFromEnv(env);
+  const problem = retentionProblem(idempotencyTtlSeconds, functionTimeoutSeconds);
+  if (problem) throw new ConfigError(`IDEMPOTENCY_TTL_SECONDS: ${problem}`);
   return {
     tableName: env.TABLE_NAME?.trim() || DEFAULT_TABLE_NAME,
-    idempotencyTtlSeconds: numberFromEnv(env, 'IDEMPOTENCY_TTL_SECONDS', DEFAULT_IDEMPOTENCY_TTL_SECONDS, 1, 365 * 86_400, true),
+    idempotencyTtlSeconds,
+    functionTimeoutSeconds,
     defaultLeaseMs: 30_000,
-    leaseMarginMs: 1_000,
+    leaseMarginMs: DEFAULT_LEASE_MARGIN_MS,
     replayCacheEntries: numberFromEnv(env, 'REPLAY_CACHE_ENTRIES', 1000, 0, 100_000, true),
     processor: {
       latencyMs: numberFromEnv(env, 'PROCESSOR_LATENCY_MS', 0, 0, 600_000, true),

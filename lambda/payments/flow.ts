@@ -19,16 +19,19 @@ export interface FlowDeps {
 export function createPayment(deps: FlowDeps) {
   return async (event: HttpRequest, context: IdempotentContext): Promise<HttpResponse> => {
     const input = event.parsedBody as CreatePaymentInput;
-    const { executionId, addWrites } = context.idempotency;
+    const { executionId, addWrites, tenant, key } = context.idempotency;
+    const paymentId = paymentIdFor(executionId);
     const charge = await deps.processor.charge({
       idempotencyKey: executionId,
       amount: input.amount,
       currency: input.currency,
       source: input.source,
       description: input.description,
+      metadata: { tenant, idempotencyKey: key, paymentId },
+      timeoutMs: processorTimeoutMs(context),
     });
     const payment: Payment = {
-      id: paymentIdFor(executionId),
+      id: paymentId,
       object: 'payment',
       amount: input.amount,
       currency: input.currency,
@@ -53,6 +56,21 @@ export function createPayment(deps: FlowDeps) {
       location,
     );
   };
+}
+
+/**
+ * What the completing write needs after the processor answers, in ms: one DynamoDB write with
+ * room for the SDK to retry it. With less than twice this left, completion keeps half the time.
+ */
+export const COMPLETION_RESERVE_MS = 1_000;
+
+/** Without a Lambda context (scripts, some tests) the processor gets this long. */
+const PROCESSOR_TIMEOUT_WITHOUT_CONTEXT_MS = 30_000;
+
+function processorTimeoutMs(context: IdempotentContext): number {
+  const remainingMs = context.getRemainingTimeInMillis?.();
+  if (remainingMs === undefined) return PROCESSOR_TIMEOUT_WITHOUT_CONTEXT_MS;
+  return Math.floor(remainingMs - Math.min(COMPLETION_RESERVE_MS, remainingMs / 2));
 }
 
 /** GET /payments/{id}: the caller's own payment, or 404 (also for another tenant's id). */

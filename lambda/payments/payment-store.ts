@@ -48,7 +48,8 @@ export class PaymentStore {
       );
       return Item ? inFieldOrder(Item.payment as Payment) : undefined;
     } catch (error) {
-      throw new StoreUnavailableError(error);
+      // A read changes nothing, so there is no key to mention: the same GET can simply be repeated.
+      throw new StoreUnavailableError(error, 'The payment store is unavailable. Retry the request.');
     }
   }
 }

@@ -7,6 +7,17 @@ export interface ChargeRequest {
   currency: string;
   source: string;
   description?: string | null;
+  /**
+   * What the charge belongs to on our side, stored with it at the processor, so a charge whose
+   * payment never got written (an orphan) can be traced to its tenant, key and payment.
+   */
+  metadata: { tenant: string; idempotencyKey: string; paymentId: string };
+  /**
+   * How long the processor may take, in ms: the invocation's remaining time less what completion
+   * needs. Past it the charge call ends as "processor unavailable" (the key is released), rather
+   * than the function timing out while holding the key.
+   */
+  timeoutMs: number;
 }
 
 export const ChargeStatus = { Succeeded: 'succeeded', Failed: 'failed' } as const;

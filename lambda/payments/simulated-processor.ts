@@ -23,7 +23,8 @@ export interface SimulatedProcessorOptions {
 /**
  * A processor that behaves like a real one where it matters: each charge is recorded once per
  * idempotency key (one conditional PutItem), a repeated key returns the recorded charge, and it
- * can fail before charging or after charging with the answer lost.
+ * can fail before charging or after charging with the answer lost. The latency applies to a new
+ * charge; a repeated key is answered from the record at once, as Stripe answers a replay.
  */
 export class SimulatedProcessor implements PaymentProcessor {
   private readonly random: () => number;
@@ -35,16 +36,26 @@ export class SimulatedProcessor implements PaymentProcessor {
   }
 
   async charge(request: ChargeRequest): Promise<Charge> {
+    if (request.timeoutMs <= 0) throw new ProcessorUnavailableError(new Error('no time left in the invocation for the processor call'));
+    // An unref'd timer: it never keeps a process alive on its own.
+    const deadline = AbortSignal.timeout(Math.ceil(request.timeoutMs));
     const roll = this.random();
     if (roll < this.options.failureRate / 2) throw new ProcessorUnavailableError(new Error('simulated failure before the charge'));
 
-    const charge = await this.record(request);
-    if (this.options.latencyMs > 0) await sleep(this.options.latencyMs);
+    const { charge, replayed } = await this.record(request);
+    if (!replayed && this.options.latencyMs > 0) {
+      try {
+        await sleep(this.options.latencyMs, undefined, { signal: deadline });
+      } catch {
+        // The charge is recorded; its answer did not come in time: the ambiguous case.
+        throw new ProcessorUnavailableError(new Error(`no answer within ${request.timeoutMs} ms (charge recorded)`));
+      }
+    }
     if (roll < this.options.failureRate) throw new ProcessorUnavailableError(new Error('simulated failure after the charge (answer lost)'));
     return charge;
   }
 
-  private async record(request: ChargeRequest): Promise<Charge> {
+  private async record(request: ChargeRequest): Promise<{ charge: Charge; replayed: boolean }> {
     const declined = request.source === CardToken.Declined;
     const charge: Charge = {
       id: `ch_${randomBytes(12).toString('hex')}`,
@@ -59,16 +70,21 @@ export class SimulatedProcessor implements PaymentProcessor {
       await this.options.documentClient.send(
         new PutCommand({
           TableName: this.options.tableName,
-          Item: { [TableSchema.partitionKey]: `${KeyPrefix.Charge}${request.idempotencyKey}`, ...charge, source: request.source },
+          Item: {
+            [TableSchema.partitionKey]: `${KeyPrefix.Charge}${request.idempotencyKey}`,
+            ...charge,
+            source: request.source,
+            metadata: request.metadata,
+          },
           ConditionExpression: 'attribute_not_exists(#pk)',
           ExpressionAttributeNames: { '#pk': TableSchema.partitionKey },
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
-      return charge;
+      return { charge, replayed: false };
     } catch (error) {
       const item = (error as { name?: string; Item?: Record<string, AttributeValue> }).Item;
-      if ((error as Error).name === 'ConditionalCheckFailedException' && item) return this.existing(unmarshall(item), request);
+      if ((error as Error).name === 'ConditionalCheckFailedException' && item) return { charge: this.existing(unmarshall(item), request), replayed: true };
       throw new ProcessorUnavailableError(error);
     }
   }

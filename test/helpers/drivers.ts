@@ -57,6 +57,8 @@ export interface DriverOptions {
    * @default the table's client
    */
   functionClient?: DynamoDBClient;
+  /** The function's clock (leases, retention, the simulator's charge times). @default Date.now */
+  now?: () => number;
 }
 
 export const validPayment = { amount: 1000, currency: 'usd', source: 'tok_visa' };
@@ -75,9 +77,10 @@ export async function createDriver(kind: DriverKind, options: DriverOptions = {}
   let processor: PaymentProcessor | undefined;
   if (options.processor) {
     const documentClient = DynamoDBDocumentClient.from(client);
-    processor = options.processor(new SimulatedProcessor({ documentClient, tableName: table.tableName, ...config.processor }));
+    processor = options.processor(new SimulatedProcessor({ documentClient, tableName: table.tableName, ...config.processor, now: options.now }));
   }
-  let handler = createPaymentsHandler({ client, config, processor });
+  const now = options.now;
+  let handler = createPaymentsHandler({ client, config, processor, now });
   const common = {
     kind,
     table,
@@ -85,7 +88,7 @@ export async function createDriver(kind: DriverKind, options: DriverOptions = {}
     requests,
     contents: () => readTable(table.client, table.tableName),
     restart: () => {
-      handler = createPaymentsHandler({ client, config, processor });
+      handler = createPaymentsHandler({ client, config, processor, now });
     },
   };
 

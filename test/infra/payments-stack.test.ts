@@ -6,6 +6,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { stackConfigFromContext } from '../../infra/config';
 import { PaymentsStack } from '../../infra/payments-stack';
 import { createTableInput, TableSchema } from '../../lambda/shared/table';
+import { FUNCTION_TIMEOUT_SECONDS } from '../../lambda/payments/config';
 
 // The same context `cdk synth` uses (feature flags included), minus esbuild: templates only.
 const CDK_JSON = JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'cdk.json'), 'utf8')) as {
@@ -77,14 +78,20 @@ describe('function', () => {
     expect(fn.Properties.LoggingConfig).toEqual({ LogFormat: 'JSON', LogGroup: { Ref: expect.any(String) } });
   });
 
-  it('is given the table name, the key retention and source maps through its environment', () => {
+  it('is given the table name, the key retention, its own timeout and source maps through its environment', () => {
     const [tableId] = onlyResource(dev.template, 'AWS::DynamoDB::Table');
     const [, fn] = onlyResource(dev.template, 'AWS::Lambda::Function');
     expect(fn.Properties.Environment.Variables).toEqual({
       TABLE_NAME: { Ref: tableId },
       IDEMPOTENCY_TTL_SECONDS: '86400',
+      FUNCTION_TIMEOUT_SECONDS: String(fn.Properties.Timeout),
       NODE_OPTIONS: '--enable-source-maps',
     });
+    expect(fn.Properties.Timeout).toBe(FUNCTION_TIMEOUT_SECONDS);
+  });
+
+  it('refuses a key retention shorter than the longest lease (the function timeout + 1 s)', () => {
+    expect(() => synth({ idempotencyTtlSeconds: String(FUNCTION_TIMEOUT_SECONDS) })).toThrow(/idempotencyTtlSeconds.*at least the longest lease/);
   });
 
   it('takes the key retention from the idempotencyTtlSeconds context', () => {

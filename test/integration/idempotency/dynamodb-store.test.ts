@@ -1,5 +1,5 @@
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { LeaseLostError } from '../../../lambda/idempotency/errors';
+import { LeaseLostError, StoreRejectedError } from '../../../lambda/idempotency/errors';
 import { DynamoDbIdempotencyStore } from '../../../lambda/idempotency/dynamodb-store';
 import type { ClaimOutcome, ClaimRequest } from '../../../lambda/idempotency/store';
 import { createTestTable, type TestTable } from '../../helpers/dynamo';
@@ -27,7 +27,7 @@ describe('DynamoDB idempotency store', () => {
   });
   afterEach(() => table.drop());
 
-  test('a claim is one conditional PutItem carrying the TTL attribute, lease, token, fingerprint and execution id', async () => {
+  test('a claim is one conditional PutItem carrying lease, token, fingerprint and execution id, and no expiry', async () => {
     const requests = countRequests(table.client);
     const record = claimed(await claim());
     expect(requests.counts).toEqual({ PutItem: 1 });
@@ -38,8 +38,23 @@ describe('DynamoDB idempotency store', () => {
       executionId: record.executionId,
       leaseToken: record.leaseToken,
       leaseUntilEpochMs: T0 + 10_000,
-      expiresAtEpochSeconds: T0 / 1000 + 60,
+      leasedAtEpochMs: T0,
     });
+    // An in-progress record may stand for a charge: neither TTL nor a claim may ever age it out.
+    expect(stored).not.toHaveProperty('expiresAtEpochSeconds');
+  });
+
+  test('completion starts retention: the TTL attribute is the completion time plus the retention', async () => {
+    const record = claimed(await claim());
+    await store.complete(record, response, [], T0 + 5_000);
+    expect((await records())[0]).toMatchObject({ status: 'COMPLETED', expiresAtEpochSeconds: (T0 + 5_000) / 1000 + 60 });
+  });
+
+  test('a write DynamoDB refuses as invalid is a StoreRejectedError (500, no Retry-After), not an outage', async () => {
+    // A partition key over DynamoDB's 2048 bytes: the edge refuses such tenants, the store must not call it an outage.
+    const rejected = claim({ tenant: '\u0001'.repeat(400), key: '"'.repeat(255) });
+    await expect(rejected).rejects.toBeInstanceOf(StoreRejectedError);
+    await expect(rejected).rejects.toMatchObject({ status: 500, code: 'store_rejected', headers: {} });
   });
 
   test('a second claim while the lease is active returns the holder record from the failed condition, with no read', async () => {

@@ -15,11 +15,13 @@ describe('idempotency middleware around any handler', () => {
   let table: TestTable;
   let executions: number;
   let makeBody: () => string;
+  let makeHeaders: () => Record<string, string>;
   let invoke: (key: string) => Promise<HttpResponse>;
 
   beforeEach(async () => {
     table = await createTestTable('mw');
     executions = 0;
+    makeHeaders = () => ({});
     const store = new DynamoDbIdempotencyStore({
       documentClient: DynamoDBDocumentClient.from(table.client),
       tableName: table.tableName,
@@ -30,7 +32,7 @@ describe('idempotency middleware around any handler', () => {
       .handler(async (_event, context) => {
         executions += 1;
         const { executionId } = (context as IdempotentContext).idempotency;
-        return { statusCode: 200, headers: { 'Content-Type': 'text/plain', 'X-Execution': executionId }, body: makeBody() };
+        return { statusCode: 200, headers: { 'Content-Type': 'text/plain', 'X-Execution': executionId, ...makeHeaders() }, body: makeBody() };
       });
     invoke = (key) =>
       handler(
@@ -60,19 +62,31 @@ describe('idempotency middleware around any handler', () => {
     expect(record!.response.body).toBe('x'.repeat(COMPRESS_ABOVE_BYTES));
   });
 
-  test('a response too large to store even compressed is a clean 500 that releases the key', async () => {
-    makeBody = () => randomBytes(400 * 1024).toString('base64'); // incompressible, over 350 KB gzipped
+  test('a response too large to store even compressed is stored as a 500 that every retry replays, never run again', async () => {
+    makeBody = () => randomBytes(400 * 1024).toString('base64'); // incompressible, over 400 KB gzipped
     const failed = await invoke('huge');
     expect(failed.statusCode).toBe(500);
     expect(JSON.parse(failed.body)).toMatchObject({ code: 'response_too_large', status: 500 });
+    expect(failed.headers['Retry-After']).toBeUndefined();
     const [record] = (await readTable(table.client, table.tableName)).records;
-    expect(record).toMatchObject({ status: 'IN_PROGRESS' });
-    expect(record!.leaseUntilEpochMs).toBeLessThanOrEqual(Date.now()); // released at once
+    expect(record).toMatchObject({ status: 'COMPLETED', response: { statusCode: 500 } });
 
     makeBody = () => 'fits now';
     const retry = await invoke('huge');
-    expect(retry.statusCode).toBe(200);
-    expect(executions).toBe(2);
+    expect(retry).toMatchObject({ statusCode: 500, headers: { 'Idempotent-Replayed': 'true' } });
+    expect(retry.body).toBe(failed.body);
+    expect(executions).toBe(1);
+  });
+
+  test('headers that push a compressible response over the item limit count too: a stored 500, one execution', async () => {
+    makeBody = () => 'x'.repeat(200 * 1024); // gzips to a few hundred bytes
+    makeHeaders = () => ({ 'X-Trace': randomBytes(300 * 1024).toString('base64') });
+    const failed = await invoke('fat-headers');
+    expect(failed.statusCode).toBe(500);
+    expect(JSON.parse(failed.body)).toMatchObject({ code: 'response_too_large' });
+    const retry = await invoke('fat-headers');
+    expect(retry).toMatchObject({ statusCode: 500, headers: { 'Idempotent-Replayed': 'true' } });
+    expect(executions).toBe(1);
   });
 
   test('the execution id handed to the handler survives a release and takeover', async () => {

@@ -9,6 +9,7 @@ const completed = (overrides: Partial<IdempotencyRecord> = {}): IdempotencyRecor
   executionId: 'e',
   leaseToken: 't',
   leaseUntilEpochMs: NOW,
+  leasedAtEpochMs: NOW - 100,
   expiresAtEpochSeconds: NOW / 1000 + 60,
   createdAtEpochMs: NOW,
   claimCount: 1,

@@ -1,5 +1,5 @@
 import { failedWriteUnits, readUnits, writeUnits } from '../../../bench/cost/capacity-units';
-import { itemSizeBytes, numberSizeBytes } from '../../../bench/cost/item-size';
+import { itemSizeBytes, numberSizeBytes } from '../../../lambda/idempotency/item-size';
 
 // Expected sizes are worked out by hand from the Developer Guide's "DynamoDB item sizes and formats".
 describe('DynamoDB item size', () => {
