@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
@@ -84,6 +85,17 @@ export interface ProxyEventInput {
   requestId: string;
 }
 
+/**
+ * The body as API Gateway hands it over: text when it is UTF-8, else base64 with
+ * `isBase64Encoded`, as for a binary media type. Decoding it here would turn every invalid
+ * byte into U+FFFD, and the function could no longer tell two different bodies apart.
+ */
+function proxyBody(body: Buffer): Pick<APIGatewayProxyEvent, 'body' | 'isBase64Encoded'> {
+  if (body.length === 0) return { body: null, isBase64Encoded: false };
+  if (isUtf8(body)) return { body: body.toString('utf8'), isBase64Encoded: false };
+  return { body: body.toString('base64'), isBase64Encoded: true };
+}
+
 /** The REST API (v1) proxy event API Gateway would send for this request. */
 export function buildProxyEvent({ req, rawPath, rawQuery, route, body, apiKey, requestId }: ProxyEventInput): APIGatewayProxyEvent {
   const { headers, multiValueHeaders } = collectHeaders(req.rawHeaders);
@@ -101,8 +113,7 @@ export function buildProxyEvent({ req, rawPath, rawQuery, route, body, apiKey, r
     multiValueQueryStringParameters: query.multi,
     pathParameters: route.pathParameters,
     stageVariables: null,
-    body: body.length === 0 ? null : body.toString('utf8'),
-    isBase64Encoded: false,
+    ...proxyBody(body),
     requestContext: {
       accountId: '000000000000',
       apiId: 'local',

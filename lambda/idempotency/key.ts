@@ -7,12 +7,20 @@ export const MAX_KEY_LENGTH = 255;
 const VISIBLE_ASCII = /^[\x21-\x7e]+$/;
 /** An RFC 8941 sf-string: quotes around visible ASCII or spaces, with `\"` and `\\` escapes. */
 const SF_STRING = /^"((?:[\x20\x21\x23-\x5b\x5d-\x7e]|\\["\\])*)"$/;
+/**
+ * An sf-string followed by RFC 8941 parameters (`"abc";v=1`). It names no single key: dropping the
+ * parameters would merge `"a";v=1` with `"a";v=2`, keeping them would split `"a"` from itself.
+ */
+const SF_STRING_WITH_PARAMETERS = /^"(?:[\x20\x21\x23-\x5b\x5d-\x7e]|\\["\\])*" *;/;
 
 export type KeyParseResult = { ok: true; key: string } | { ok: false; missing: boolean; reason: string };
 
 /** Parses the header value without throwing; the quoted form `"abc"` names the same key as `abc`. */
 export function parseIdempotencyKey(raw: string | undefined): KeyParseResult {
   if (raw === undefined) return { ok: false, missing: true, reason: `The ${IDEMPOTENCY_KEY_HEADER} header is required.` };
+  if (SF_STRING_WITH_PARAMETERS.test(raw)) {
+    return { ok: false, missing: false, reason: `The ${IDEMPOTENCY_KEY_HEADER} must be one string, without parameters, e.g. "abc".` };
+  }
   const quoted = SF_STRING.exec(raw);
   const key = quoted ? quoted[1]!.replace(/\\(["\\])/g, '$1') : raw;
   if (key.length === 0) return { ok: false, missing: false, reason: `The ${IDEMPOTENCY_KEY_HEADER} header must not be empty.` };

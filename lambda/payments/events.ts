@@ -1,14 +1,8 @@
-import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import type { APIGatewayProxyResult } from 'aws-lambda';
 import { badRequest, forbidden, HttpError } from '../http/errors';
 import type { HttpRequest, HttpResponse } from '../http/types';
 import { IDEMPOTENCY_KEY_HEADER } from '../idempotency/key';
-import { DirectPayload, parseOrThrow } from './schema';
-
-/** Longest tenant accepted, as for direct invocations; API Gateway's key ids are far shorter. */
-const MAX_TENANT_LENGTH = 256;
-
-/** The tenant of a direct invocation that names none: the operator acting for itself. */
-export const DEFAULT_DIRECT_TENANT = 'default';
+import { DirectPayload, isTenant, parseOrThrow, ProxyEvent } from './schema';
 
 /** What `aws lambda invoke` gets back: the HTTP answer with its body parsed. */
 export interface DirectResult {
@@ -19,14 +13,21 @@ export interface DirectResult {
 
 export type EventKind = 'proxy' | 'direct';
 
-/** A REST API proxy event has `httpMethod`; everything else is treated as a direct payload. */
+/**
+ * Anything with an `httpMethod` is meant as a REST API proxy event (no direct payload has one);
+ * fromProxyEvent then checks that it really is one.
+ */
 export function eventKind(event: unknown): EventKind {
-  return typeof event === 'object' && event !== null && typeof (event as { httpMethod?: unknown }).httpMethod === 'string'
-    ? 'proxy'
-    : 'direct';
+  return typeof event === 'object' && event !== null && Object.hasOwn(event, 'httpMethod') ? 'proxy' : 'direct';
 }
 
-export function fromProxyEvent(event: APIGatewayProxyEvent): HttpRequest {
+/**
+ * A REST API proxy event as an HttpRequest. A malformed one (only a direct invoker can send that)
+ * is a 400 `invalid_event`; its strings are checked where they are used: the tenant here, the
+ * key by the key parser, the body by body validation.
+ */
+export function fromProxyEvent(input: unknown): HttpRequest {
+  const event = parseOrThrow(ProxyEvent, input, 'invalid_event', 'event', { strings: 'any' });
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(event.headers ?? {})) if (value !== undefined) headers[name.toLowerCase()] = value;
   // Two different Idempotency-Key headers leave no way to tell which operation is meant, whatever
@@ -36,19 +37,37 @@ export function fromProxyEvent(event: APIGatewayProxyEvent): HttpRequest {
     .flatMap(([, values]) => values ?? []);
   if (new Set(keyValues).size > 1) throw badRequest('idempotency_key_invalid', `Send exactly one ${IDEMPOTENCY_KEY_HEADER} header.`);
   // API Gateway fills apiKeyId only on methods that require a key; without it the tenant is unknown.
-  // An id longer than any API key names no tenant (and would not fit in a DynamoDB key).
+  // An id that is no valid tenant (too long once encoded for a DynamoDB key, or not well-formed)
+  // names no tenant: API Gateway's own ids are short and alphanumeric.
   const tenant = event.requestContext?.identity?.apiKeyId;
   if (!tenant) throw forbidden('An API key (x-api-key) is required.');
-  if (tenant.length > MAX_TENANT_LENGTH) throw forbidden('The API key (x-api-key) is not valid.');
-  const body = event.body === null || event.body === undefined ? null : event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+  if (!isTenant(tenant)) throw forbidden('The API key (x-api-key) is not valid.');
+  const pathParameters = Object.fromEntries(Object.entries(event.pathParameters ?? {}).filter((entry): entry is [string, string] => entry[1] !== undefined));
   return {
     method: event.httpMethod.toUpperCase(),
-    path: routePath(event.resource, event.path, event.pathParameters?.id),
+    path: routePath(event.resource ?? undefined, event.path, pathParameters.id),
     headers,
-    pathParameters: { ...(event.pathParameters ?? {}) } as Record<string, string>,
-    body,
+    pathParameters,
+    body: proxyBody(event.body ?? null, event.isBase64Encoded === true),
     tenant,
   };
+}
+
+// fatal: bytes that are not UTF-8 must not become U+FFFD (two different bodies would then share
+// a fingerprint and the second would replay the first); ignoreBOM: keep the text as sent.
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** The body as text; API Gateway base64-encodes bodies it takes for binary. */
+function proxyBody(body: string | null, isBase64Encoded: boolean): string | null {
+  if (body === null || !isBase64Encoded) return body;
+  const bytes = Buffer.from(body, 'base64');
+  // Buffer.from skips characters that are not base64; only canonical base64 round-trips.
+  if (bytes.toString('base64') !== body) throw badRequest('invalid_body_encoding', 'The body is flagged as base64 but is not valid base64.');
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    throw badRequest('invalid_body_encoding', 'The body is not valid UTF-8.');
+  }
 }
 
 /** The path as the API defines it (no stage, no custom-domain base path), so fingerprints are stable. */
@@ -59,12 +78,13 @@ function routePath(resource: string | undefined, path: string, id: string | unde
 
 export function fromDirectPayload(event: unknown): HttpRequest {
   const payload = parseOrThrow(DirectPayload, event, 'invalid_payload', 'payload');
-  const tenant = payload.tenant ?? DEFAULT_DIRECT_TENANT;
+  const { tenant } = payload;
   if (payload.operation === 'getPayment') {
     return { method: 'GET', path: `/payments/${payload.id}`, headers: {}, pathParameters: { id: payload.id }, body: null, tenant };
   }
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (payload.idempotencyKey !== undefined) headers[IDEMPOTENCY_KEY_HEADER.toLowerCase()] = payload.idempotencyKey;
+  // Safe to stringify: parseOrThrow bounded the payload's depth.
   const body = payload.payment === undefined ? null : JSON.stringify(payload.payment);
   return { method: 'POST', path: '/payments', headers, pathParameters: {}, body, tenant };
 }

@@ -11,6 +11,61 @@ z.config(en());
 /** Card tokens the simulated processor knows; anything else is a 400 before any charge. */
 export const CardToken = { Visa: 'tok_visa', Declined: 'tok_chargeDeclined' } as const;
 
+/**
+ * Deepest nesting of objects and arrays accepted in a body or payload. A payment is 2 levels
+ * deep; the bound is checked without recursion so nothing recursive (zod, JSON.stringify, the
+ * canonical JSON of fingerprints) ever sees a value deep enough to exhaust the stack.
+ */
+export const MAX_JSON_DEPTH = 32;
+
+/** String.prototype.isWellFormed is ES2024 (Node 20 has it; the project's lib is ES2022). */
+export const isWellFormed = (text: string): boolean => (text as unknown as { isWellFormed(): boolean }).isWellFormed();
+/** A lone surrogate is stored by DynamoDB but breaks every later read of the item (e.g. a scan). */
+const WELL_FORMED_RULE = 'must not contain lone surrogates (unpaired UTF-16 code units, e.g. \\udc00)';
+
+/** A container met in the walk, with where it sits (its path is built only for an error). */
+interface Container {
+  value: object;
+  key: string | number;
+  parent: Container | undefined;
+  depth: number;
+}
+
+function fieldOf(container: Container | undefined, lastKey?: string | number): string {
+  const keys: (string | number)[] = lastKey === undefined ? [] : [lastKey];
+  for (let at = container; at?.parent !== undefined; at = at.parent) keys.push(at.key);
+  return keys.reverse().join('.').slice(0, 200);
+}
+
+/**
+ * The first thing in a JSON value that schema checks must never meet: nesting deeper than
+ * MAX_JSON_DEPTH or, unless `strings: 'any'`, a string or object key that is not well-formed.
+ * Iterative (an explicit stack), so a 20,000-deep value, or a cycle, is just a loop that stops.
+ */
+export function jsonHazard(root: unknown, options: { strings?: 'well-formed' | 'any' } = {}): FieldError | undefined {
+  const checkStrings = options.strings !== 'any';
+  if (checkStrings && typeof root === 'string' && !isWellFormed(root)) return { field: '', message: WELL_FORMED_RULE };
+  // Only containers go on the stack; strings are checked where they are met.
+  const stack: Container[] = [];
+  if (typeof root === 'object' && root !== null) stack.push({ value: root, key: '', parent: undefined, depth: 1 });
+  for (let node = stack.pop(); node !== undefined; node = stack.pop()) {
+    if (node.depth > MAX_JSON_DEPTH) return { field: fieldOf(node), message: `is nested more than ${MAX_JSON_DEPTH} levels deep` };
+    const keys = Array.isArray(node.value) ? undefined : Object.keys(node.value);
+    const count = keys ? keys.length : (node.value as unknown[]).length;
+    for (let i = 0; i < count; i++) {
+      const key = keys ? keys[i]! : i;
+      const child: unknown = (node.value as Record<string | number, unknown>)[key];
+      if (checkStrings && keys && !isWellFormed(key as string)) return { field: fieldOf(node), message: `has a key that ${WELL_FORMED_RULE}` };
+      if (typeof child === 'string') {
+        if (checkStrings && !isWellFormed(child)) return { field: fieldOf(node, key), message: WELL_FORMED_RULE };
+      } else if (typeof child === 'object' && child !== null) {
+        stack.push({ value: child, key, parent: node, depth: node.depth + 1 });
+      }
+    }
+  }
+  return undefined;
+}
+
 const MAX_METADATA_KEYS = 20;
 /** Metadata keys are plain identifiers: no brackets, no `__proto__` games, nothing to escape. */
 const METADATA_KEY = /^[A-Za-z0-9_.-]{1,40}$/;
@@ -25,7 +80,7 @@ const Metadata = z.pipe(
     .check(z.refine((value) => Object.keys(value).length <= MAX_METADATA_KEYS, `must have at most ${MAX_METADATA_KEYS} keys`)),
 );
 
-export const CreatePaymentBody = z.strictObject({
+const PaymentFields = z.strictObject({
   amount: z.number().check(z.int('must be an integer (minor units)'), z.minimum(1), z.maximum(99_999_999)),
   currency: z.string().check(z.regex(/^[a-z]{3}$/, 'must be three lowercase letters, e.g. "usd"')),
   source: z.enum([CardToken.Visa, CardToken.Declined], `must be a card token: "${CardToken.Visa}" or "${CardToken.Declined}"`),
@@ -33,34 +88,105 @@ export const CreatePaymentBody = z.strictObject({
   description: z.nullish(z.string().check(z.maxLength(500))),
   metadata: z.optional(Metadata),
 });
-export type CreatePaymentInput = z.infer<typeof CreatePaymentBody>;
 
-const Tenant = z.string().check(z.minLength(1), z.maxLength(256));
+/**
+ * The body of POST /payments, normalized: per the SPEC a null customer or description and empty
+ * metadata are the same as leaving them out, so they are dropped here and the fingerprint of the
+ * validated body cannot tell the two spellings apart.
+ */
+export const CreatePaymentBody = z.pipe(
+  PaymentFields,
+  z.transform(({ customer, description, metadata, ...required }) => ({
+    ...required,
+    ...(customer != null && { customer }),
+    ...(description != null && { description }),
+    ...(metadata !== undefined && Object.keys(metadata).length > 0 && { metadata }),
+  })),
+);
+export type CreatePaymentInput = z.output<typeof CreatePaymentBody>;
 
-/** The payload of `aws lambda invoke`, per the SPEC's "Direct invocation". */
+/**
+ * Bound on a tenant's JSON-encoded size. Keys are `prefix` + JSON.stringify([tenant, key]) and
+ * DynamoDB allows 2048 bytes: with the longest prefix (`payment#`, 8), the brackets and comma (3)
+ * and the worst Idempotency-Key (255 visible ASCII characters that each escape to 2 bytes, plus
+ * quotes: 512) a key is at most 1035 bytes, leaving room for a GSI or sort key built the same way.
+ * The 256-character limit stays too: the tenant goes into Stripe metadata (values up to 500).
+ */
+export const MAX_TENANT_ENCODED_BYTES = 512;
+export const MAX_TENANT_LENGTH = 256;
+
+export const Tenant = z.string().check(
+  z.minLength(1),
+  z.maxLength(MAX_TENANT_LENGTH),
+  z.refine(isWellFormed, WELL_FORMED_RULE),
+  z.refine((tenant) => Buffer.byteLength(JSON.stringify(tenant), 'utf8') <= MAX_TENANT_ENCODED_BYTES, `must be at most ${MAX_TENANT_ENCODED_BYTES} bytes once JSON-encoded`),
+);
+
+export const isTenant = (value: string): boolean => z.safeParse(Tenant, value).success;
+
+/** The payload of `aws lambda invoke`, per the SPEC's "Direct invocation"; `tenant` is required (v2). */
 export const DirectPayload = z.discriminatedUnion('operation', [
   z.strictObject({
     operation: z.literal('createPayment'),
     idempotencyKey: z.optional(z.string()),
-    tenant: z.optional(Tenant),
+    tenant: Tenant,
     payment: z.optional(z.unknown()),
   }),
   z.strictObject({
     operation: z.literal('getPayment'),
     id: z.string().check(z.minLength(1), z.maxLength(256)),
-    tenant: z.optional(Tenant),
+    tenant: Tenant,
   }),
 ]);
 export type DirectPayload = z.infer<typeof DirectPayload>;
 
-/** Parses with a schema or throws a 400 listing every field that is wrong. */
-export function parseOrThrow<T>(schema: z.ZodMiniType<T>, value: unknown, code: string, what: string): T {
+const StringMap = z.nullish(z.record(z.string(), z.optional(z.string())));
+const StringListMap = z.nullish(z.record(z.string(), z.nullish(z.array(z.string()))));
+
+/**
+ * The parts of a REST API (v1) proxy event the function reads, with the types API Gateway gives
+ * them (maps and body may be null). Anything else is kept unread. Checked because a direct
+ * invoker can send any JSON shaped like one.
+ */
+export const ProxyEvent = z.looseObject({
+  httpMethod: z.string().check(z.regex(/^[A-Za-z]{1,20}$/, 'must be an HTTP method, e.g. "POST"')),
+  resource: z.nullish(z.string()),
+  path: z.string().check(z.minLength(1)),
+  headers: StringMap,
+  multiValueHeaders: StringListMap,
+  queryStringParameters: StringMap,
+  multiValueQueryStringParameters: StringListMap,
+  pathParameters: StringMap,
+  body: z.nullish(z.string()),
+  isBase64Encoded: z.nullish(z.boolean()),
+  requestContext: z.optional(z.looseObject({ identity: z.nullish(z.looseObject({ apiKeyId: z.nullish(z.string()) })) })),
+});
+export type ProxyEvent = z.infer<typeof ProxyEvent>;
+
+/**
+ * Parses with a schema or throws a 400 listing every field that is wrong. The value is first
+ * checked for what a schema must never meet (see jsonHazard): `strings: 'any'` skips the
+ * well-formedness of strings, for values whose strings are checked where they are used.
+ */
+export function parseOrThrow<T>(
+  schema: z.ZodMiniType<T>,
+  value: unknown,
+  code: string,
+  what: string,
+  options: { strings?: 'well-formed' | 'any' } = {},
+): T {
+  const hazard = jsonHazard(value, options);
+  if (hazard) throw invalid(code, what, [hazard]);
   const result = z.safeParse(schema, value);
   if (result.success) return result.data;
-  const errors: FieldError[] = result.error.issues.map((issue) => ({
-    field: issue.path.map(String).join('.'),
-    message: issue.message,
-  }));
+  throw invalid(
+    code,
+    what,
+    result.error.issues.map((issue) => ({ field: issue.path.map(String).join('.'), message: issue.message })),
+  );
+}
+
+function invalid(code: string, what: string, errors: FieldError[]) {
   const summary = errors.map((e) => (e.field ? `${e.field}: ${e.message}` : e.message)).join('; ');
-  throw badRequest(code, `The ${what} is invalid: ${summary}`, errors);
+  return badRequest(code, `The ${what} is invalid: ${summary}`, errors);
 }

@@ -16,17 +16,41 @@ export function validateJsonBody<T>(schema: z.ZodMiniType<T>): middy.MiddlewareO
   return {
     before: (request) => {
       const { body, headers } = request.event;
-      const contentType = headers['content-type'];
-      if (contentType !== undefined && !/^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i.test(contentType)) throw unsupportedMediaType();
+      if (!isJsonInUtf8(headers['content-type'])) throw unsupportedMediaType();
       if (body === null || body.trim() === '') throw badRequest('invalid_request', 'A JSON body is required.');
       if (Buffer.byteLength(body, 'utf8') > MAX_BODY_BYTES) throw payloadTooLarge(MAX_BODY_BYTES);
       let parsed: unknown;
       try {
-        parsed = JSON.parse(body);
+        parsed = JSON.parse(body); // iterative in V8: no depth limit of its own, and none needed
       } catch {
         throw badRequest('invalid_json', 'The body is not valid JSON.');
       }
+      // parseOrThrow refuses deep nesting and lone surrogates before the schema runs.
       request.event.parsedBody = parseOrThrow(schema, parsed, 'invalid_request', 'body');
     },
   };
+}
+
+const TOKEN = "[!#$%&'*+.^_`|~\\w-]+";
+const JSON_MEDIA_TYPE = /^[\t ]*application\/(?:[\w.+-]+\+)?json[\t ]*/i;
+/** One `; name=value` (RFC 9110 parameters; an empty one between semicolons is allowed). */
+const PARAMETER = new RegExp(`;[\\t ]*(?:(${TOKEN})=(${TOKEN}|"(?:[^"\\\\]|\\\\.)*")[\\t ]*)?`, 'y');
+
+/**
+ * The SPEC requires `Content-Type: application/json` (or a `+json` type): without it, or with a
+ * charset other than utf-8, the bytes would be read as something they may not be.
+ */
+export function isJsonInUtf8(contentType: string | undefined): boolean {
+  const mediaType = contentType === undefined ? null : JSON_MEDIA_TYPE.exec(contentType);
+  if (contentType === undefined || mediaType === null) return false;
+  const charsets: string[] = [];
+  for (let at = mediaType[0].length; at < contentType.length; at = PARAMETER.lastIndex) {
+    PARAMETER.lastIndex = at;
+    const parameter = PARAMETER.exec(contentType);
+    if (!parameter) return false;
+    const [, name, value] = parameter;
+    if (name?.toLowerCase() === 'charset') charsets.push(value!.replace(/^"(.*)"$/, '$1').replace(/\\(.)/g, '$1').toLowerCase());
+  }
+  // JSON is UTF-8 (RFC 8259); two charsets leave it open which one was meant.
+  return charsets.length === 0 || (charsets.length === 1 && charsets[0] === 'utf-8');
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
 import { createPaymentsHandler } from '../../../lambda/payments/app';
 import { configFromEnv } from '../../../lambda/payments/config';
-import { DEFAULT_DIRECT_TENANT, type DirectResult } from '../../../lambda/payments/events';
+import type { DirectResult } from '../../../lambda/payments/events';
 import { createTestTable, type TestTable } from '../../helpers/dynamo';
 import { proxyEvent, validPayment } from '../../helpers/drivers';
 
@@ -47,10 +47,9 @@ describe('direct invocation (aws lambda invoke payloads)', () => {
     expect(http.headers['Idempotent-Replayed']).toBe('true');
   });
 
-  test(`a payload without tenant acts for the tenant "${DEFAULT_DIRECT_TENANT}"`, async () => {
+  test('a payload without tenant is a 400 naming the field: there is no shared default tenant to act for', async () => {
     const created = await invoke({ operation: 'createPayment', idempotencyKey: 'd-4', payment: validPayment });
-    const id = (created.body as { id: string }).id;
-    expect((await invoke({ operation: 'getPayment', id, tenant: DEFAULT_DIRECT_TENANT })).statusCode).toBe(200);
+    expect(created).toMatchObject({ statusCode: 400, body: { code: 'invalid_payload', errors: [{ field: 'tenant' }] } });
   });
 
   test.each([
@@ -59,10 +58,10 @@ describe('direct invocation (aws lambda invoke payloads)', () => {
     ['not an object', 'createPayment', 'invalid_payload'],
     ['null', null, 'invalid_payload'],
     ['an unknown field', { operation: 'getPayment', id: 'pay_1', extra: true }, 'invalid_payload'],
-    ['a missing key', { operation: 'createPayment', payment: validPayment }, 'idempotency_key_missing'],
+    ['a missing key', { operation: 'createPayment', tenant: 'acme', payment: validPayment }, 'idempotency_key_missing'],
     ['a key that is not a string', { operation: 'createPayment', idempotencyKey: 42, payment: validPayment }, 'invalid_payload'],
-    ['a missing payment', { operation: 'createPayment', idempotencyKey: randomUUID() }, 'invalid_request'],
-    ['an invalid payment', { operation: 'createPayment', idempotencyKey: randomUUID(), payment: { amount: -1 } }, 'invalid_request'],
+    ['a missing payment', { operation: 'createPayment', tenant: 'acme', idempotencyKey: randomUUID() }, 'invalid_request'],
+    ['an invalid payment', { operation: 'createPayment', tenant: 'acme', idempotencyKey: randomUUID(), payment: { amount: -1 } }, 'invalid_request'],
   ])('a payload with %s is a 400-shaped result, not an unhandled error', async (_label, payload, code) => {
     const result = await invoke(payload);
     expect(result.statusCode).toBe(400);
