@@ -23,7 +23,7 @@ export interface Route {
  * Returns 'malformed' when the id is not valid percent-encoding.
  */
 export function matchRoute(method: string, rawPath: string): Route | null | 'malformed' {
-  if (method === 'POST' && rawPath === '/payments') return { resource: '/payments', pathParameters: null };
+  if ((method === 'POST' || method === 'GET') && rawPath === '/payments') return { resource: '/payments', pathParameters: null };
   const segments = rawPath.split('/');
   if (method !== 'GET' || segments.length !== 3 || segments[1] !== 'payments' || !segments[2]) return null;
   try {

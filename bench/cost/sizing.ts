@@ -5,6 +5,7 @@ import { KeyPrefix } from '../../lambda/shared/table';
 import { lambdaContext, PAYMENT, postPaymentEvent } from '../load/events';
 import { createVariant } from '../variants';
 import { POWERTOOLS_KEY_PREFIX } from '../variants/powertools';
+import { PLAIN_PAYMENT_PREFIX } from '../variants/plain-handler';
 import type { ProxyHandler, VariantName } from '../variants/types';
 import { type BilledRequest, billRequests } from './capacity-meter';
 import { itemSizeBytes } from '../../lambda/idempotency/item-size';
@@ -27,6 +28,7 @@ export interface VariantSizing {
 }
 
 const PROCESSOR_LATENCY_MS = 300;
+
 
 /**
  * Walks every path of the request budget once per variant, at concurrency 1, and bills each
@@ -85,7 +87,8 @@ async function storedItems(client: DynamoDBClient, tableName: string): Promise<V
   };
   return {
     recordCompletedBytes: sizeOf(KeyPrefix.Idempotency, POWERTOOLS_KEY_PREFIX),
-    paymentBytes: sizeOf(KeyPrefix.Payment),
+    // Ours keeps the payment in its record; the other variants write a payment item of their own.
+    paymentBytes: sizeOf(PLAIN_PAYMENT_PREFIX),
     chargeBytes: sizeOf(KeyPrefix.Charge),
   };
 }

@@ -4,15 +4,19 @@ import { methodNotAllowed, notFound } from '../../lambda/http/errors';
 import { errorToResponse } from '../../lambda/http/problem';
 import type { HttpRequest, HttpResponse } from '../../lambda/http/types';
 import { IDEMPOTENCY_KEY_HEADER, parseIdempotencyKey, requireIdempotencyKey } from '../../lambda/idempotency/key';
-import type { IdempotentContext } from '../../lambda/idempotency/middleware';
-import type { TransactWriteItem } from '../../lambda/idempotency/store';
+import type { IdempotencyContext, IdempotentContext } from '../../lambda/idempotency/middleware';
+import { keyDigest } from '../../lambda/idempotency/record-key';
 import { fromProxyEvent, toProxyResult } from '../../lambda/payments/events';
 import { createPayment } from '../../lambda/payments/flow';
 import { PaymentStore } from '../../lambda/payments/payment-store';
 import type { PaymentProcessor } from '../../lambda/payments/processor';
 import { CreatePaymentBody } from '../../lambda/payments/schema';
 import { validateJsonBody } from '../../lambda/payments/validate-body';
+import { TableSchema } from '../../lambda/shared/table';
 import type { ProxyHandler } from './types';
+
+/** The key prefix of the payment item these variants write. */
+export const PLAIN_PAYMENT_PREFIX = 'payment#';
 
 /** A validated POST /payments: the request, with its parsed body, and its Idempotency-Key. */
 export interface PaymentCall {
@@ -64,15 +68,25 @@ export interface PaymentRunnerDeps {
 
 /**
  * The payment logic of ours (lambda/payments/flow.ts) run without our middleware: the charge is
- * keyed by `executionId`, and the payment is written with its own PutItem after the charge.
+ * keyed by `executionId`, and the payment is written with its own PutItem after the charge (ours
+ * keeps it on the idempotency record, which these variants do not have).
  */
 export function paymentRunner(deps: PaymentRunnerDeps) {
   const flow = createPayment({ processor: deps.processor, payments: new PaymentStore(deps.documentClient, deps.tableName) });
   return async (call: PaymentCall, executionId: string, context: Context): Promise<HttpResponse> => {
-    const writes: TransactWriteItem[] = [];
-    const idempotency = { tenant: call.request.tenant, key: call.key, executionId, addWrites: (...items: TransactWriteItem[]) => writes.push(...items) };
+    let attributes: Record<string, unknown> = {};
+    const idempotency: IdempotencyContext = {
+      tenant: call.request.tenant,
+      key: call.key,
+      executionId,
+      addWrites: () => {
+        throw new Error('the payment flow commits no other items');
+      },
+      attachToRecord: (more) => (attributes = { ...attributes, ...more }),
+    };
     const response = await flow(call.request, { ...context, idempotency } as IdempotentContext);
-    for (const write of writes) await deps.documentClient.send(new PutCommand(write.Put!));
+    const pk = `${PLAIN_PAYMENT_PREFIX}${keyDigest(call.request.tenant, call.key)}`;
+    await deps.documentClient.send(new PutCommand({ TableName: deps.tableName, Item: { [TableSchema.partitionKey]: pk, ...attributes } }));
     return response;
   };
 }

@@ -30,7 +30,7 @@ export interface PaymentsApiProps {
 }
 
 /**
- * The REST API: POST /payments and GET /payments/{id}, proxied to the function. Every method needs
+ * The REST API: POST /payments, GET /payments and GET /payments/{id}, proxied to the function. Every method needs
  * an API key (the key identifies the tenant: requestContext.identity.apiKeyId), and the gateway's
  * own errors are problem+json like the function's.
  */
@@ -48,7 +48,7 @@ export class PaymentsApi extends Construct {
 
     this.api = new apigw.RestApi(this, 'Api', {
       restApiName: `${Stack.of(this).stackName}-api`,
-      description: 'Idempotent payments: POST /payments, GET /payments/{id}',
+      description: 'Idempotent payments: POST /payments, GET /payments, GET /payments/{id}',
       // Callers are servers; an edge-optimized endpoint would add a CloudFront hop for nothing.
       endpointTypes: [apigw.EndpointType.REGIONAL],
       // Logging needs the account-level CloudWatch role; CDK creates it, and retains it on delete
@@ -92,6 +92,8 @@ export class PaymentsApi extends Construct {
       requestParameters: { [`method.request.header.${IDEMPOTENCY_KEY_HEADER}`]: true },
       requestValidator: parametersOnly,
     });
+    // The list: limit and starting_after are checked by the function (field-level problem+json).
+    payments.addMethod('GET', integration, { apiKeyRequired: true });
     payments.addResource('{id}').addMethod('GET', integration, {
       apiKeyRequired: true,
       requestParameters: { 'method.request.path.id': true },

@@ -7,13 +7,14 @@ import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { FUNCTION_TIMEOUT_SECONDS } from '../../lambda/payments/config';
+import { TableSchema } from '../../lambda/shared/table';
 
 const PROJECT_ROOT = path.join(__dirname, '..', '..');
 
 /**
  * Every DynamoDB action the payments code performs, and nothing more. TransactWriteItems needs no
  * action of its own: each item in it is authorized as the item-level action it performs.
- * No DeleteItem (a key is released by a guarded update), no Query or Scan.
+ * No DeleteItem (a key is released by a guarded update), no Scan; Query only on the list index.
  */
 const TABLE_ACTIONS = [
   'dynamodb:GetItem',
@@ -100,6 +101,13 @@ export class PaymentsFunction extends Construct {
         sid: 'PaymentsTableItemAccess',
         actions: [...TABLE_ACTIONS],
         resources: [props.table.tableArn],
+      }),
+    );
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'PaymentsListIndexQuery',
+        actions: ['dynamodb:Query'],
+        resources: [`${props.table.tableArn}/index/${TableSchema.paymentsIndex.name}`],
       }),
     );
     this.logGroup.grantWrite(this.role);

@@ -10,6 +10,8 @@ export interface HttpRequest {
   /** Header names in lower case. */
   headers: Record<string, string>;
   pathParameters: Record<string, string>;
+  /** Query string parameters; a name sent twice keeps every value. */
+  query?: Record<string, string[]>;
   /** The raw body as the client sent it (decoded from base64 when it was), or null. */
   body: string | null;
   /** Who is calling: the API key id behind API Gateway, or the direct payload's tenant. */

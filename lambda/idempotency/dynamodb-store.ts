@@ -2,13 +2,14 @@ import { randomUUID } from 'node:crypto';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
-import { KeyPrefix, scopedKey, TableSchema } from '../shared/table';
+import { KeyPrefix, TableSchema } from '../shared/table';
 import type { HttpResponse } from '../http/types';
 import { LeaseLostError, StoreRejectedError, StoreUnavailableError } from './errors';
 import { itemSizeBytes } from './item-size';
 import { decodeResponse, encodeResponse, MAX_RECORD_BYTES, ResponseTooLargeError, roughStoredBytes, type StoredResponse } from './response-codec';
 import { type IdempotencyRecord, isLeaseActive, RecordStatus } from './record';
-import type { ClaimOutcome, ClaimRequest, IdempotencyStore, TransactWriteItem } from './store';
+import { keyDigest } from './record-key';
+import type { ClaimOutcome, ClaimRequest, IdempotencyStore, RecordAttachment, TransactWriteItem } from './store';
 
 export interface DynamoDbStoreOptions {
   documentClient: DynamoDBDocumentClient;
@@ -46,13 +47,14 @@ export class DynamoDbIdempotencyStore implements IdempotencyStore {
   constructor(private readonly options: DynamoDbStoreOptions) {}
 
   recordKey(tenant: string, key: string): string {
-    return scopedKey(KeyPrefix.Idempotency, tenant, key);
+    return recordKeyFor(keyDigest(tenant, key));
   }
 
   async claim(request: ClaimRequest): Promise<ClaimOutcome> {
     // A takeover can lose a race to another retry; the loser re-reads nothing, it re-decides on
     // the item the failed condition returned. Three rounds cover any realistic interleaving.
     let outcome = await this.create(request);
+    if (outcome.kind === 'existing') assertSameKey(outcome.record, request);
     for (let round = 0; round < 3 && outcome.kind === 'existing' && canTakeOver(outcome.record, request); round++) {
       outcome = await this.takeOver(outcome.record, request);
     }
@@ -63,6 +65,8 @@ export class DynamoDbIdempotencyStore implements IdempotencyStore {
     const pk = this.recordKey(request.tenant, request.key);
     const record: IdempotencyRecord = {
       pk,
+      tenant: request.tenant,
+      idempotencyKey: request.key,
       status: RecordStatus.InProgress,
       fingerprint: request.fingerprint,
       executionId: randomUUID(),
@@ -140,26 +144,39 @@ export class DynamoDbIdempotencyStore implements IdempotencyStore {
     }
   }
 
-  async complete(record: IdempotencyRecord, response: HttpResponse, writes: TransactWriteItem[], nowMs: number): Promise<IdempotencyRecord> {
+  async complete(
+    record: IdempotencyRecord,
+    response: HttpResponse,
+    writes: TransactWriteItem[],
+    nowMs: number,
+    attachment: RecordAttachment = { attributes: {} },
+  ): Promise<IdempotencyRecord> {
     const stored = encodeResponse(response);
     // Retention counts from completion: a record that completes late is still replayed in full.
-    const expiresAtEpochSeconds = Math.floor(nowMs / 1000) + this.options.ttlSeconds;
+    const expiresAtEpochSeconds = attachment.retainForever ? undefined : Math.floor(nowMs / 1000) + this.options.ttlSeconds;
     const completed: IdempotencyRecord = { ...record, status: RecordStatus.Completed, completedAtEpochMs: nowMs, expiresAtEpochSeconds, response };
-    assertFits(completed, stored);
+    const attached = attachedAttributes(attachment.attributes);
+    assertFits(completed, stored, attachment.attributes);
+    const sets = ['#status = :completed', '#response = :response', 'completedAtEpochMs = :nowMs', ...attached.sets];
+    if (expiresAtEpochSeconds !== undefined) sets.push('#expires = :expires');
     const update = {
       TableName: this.options.tableName,
       Key: { [TableSchema.partitionKey]: record.pk },
-      UpdateExpression: 'SET #status = :completed, #response = :response, completedAtEpochMs = :nowMs, #expires = :expires',
+      UpdateExpression: `SET ${sets.join(', ')}`,
       // Timeline: only the holder of the current lease may complete; a zombie's token is stale.
       ConditionExpression: HELD_BY_US,
-      ExpressionAttributeNames: names('#status', '#leaseToken', '#response', '#expires'),
+      ExpressionAttributeNames: {
+        ...names('#status', '#leaseToken', '#response', ...(expiresAtEpochSeconds === undefined ? [] : (['#expires'] as const))),
+        ...attached.names,
+      },
       ExpressionAttributeValues: {
         ':completed': RecordStatus.Completed,
         ':inProgress': RecordStatus.InProgress,
         ':leaseToken': record.leaseToken,
         ':response': stored,
         ':nowMs': nowMs,
-        ':expires': expiresAtEpochSeconds,
+        ...(expiresAtEpochSeconds === undefined ? {} : { ':expires': expiresAtEpochSeconds }),
+        ...attached.values,
       },
       ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
     };
@@ -225,6 +242,44 @@ export class DynamoDbIdempotencyStore implements IdempotencyStore {
   }
 }
 
+/** The partition key of the record whose (tenant, key) has this digest. */
+export const recordKeyFor = (digest: string) => `${KeyPrefix.Idempotency}${digest}`;
+
+/** Two (tenant, key) pairs under one digest: never answer one with the other's record. */
+function assertSameKey(record: IdempotencyRecord, request: ClaimRequest): void {
+  if (record.tenant === request.tenant && record.idempotencyKey === request.key) return;
+  throw new StoreRejectedError(new Error(`record ${record.pk} belongs to another (tenant, key): a digest collision`));
+}
+
+/** Attribute names the record itself uses; a handler's attachment may not overwrite them. */
+const RECORD_ATTRIBUTES = new Set([
+  TableSchema.partitionKey,
+  TableSchema.ttlAttribute,
+  ...Object.values(NAMES),
+  'tenant',
+  'idempotencyKey',
+  'fingerprint',
+  'executionId',
+  'leasedAtEpochMs',
+  'createdAtEpochMs',
+  'completedAtEpochMs',
+  'claimCount',
+]);
+
+/** `SET` clauses, names and values for the attachment's attributes (`#a0 = :a0`, ...). */
+function attachedAttributes(attributes: Record<string, unknown>) {
+  const sets: string[] = [];
+  const attributeNames: Record<string, string> = {};
+  const values: Record<string, unknown> = {};
+  Object.entries(attributes).forEach(([name, value], i) => {
+    if (RECORD_ATTRIBUTES.has(name)) throw new Error(`attachment attribute "${name}" is one of the record's own`);
+    sets.push(`#a${i} = :a${i}`);
+    attributeNames[`#a${i}`] = name;
+    values[`:a${i}`] = value;
+  });
+  return { sets, names: attributeNames, values };
+}
+
 /** An IN_PROGRESS record for the same request whose holder's lease lapsed, however old. */
 function canTakeOver(record: IdempotencyRecord, request: ClaimRequest): boolean {
   return record.status === RecordStatus.InProgress && record.fingerprint === request.fingerprint && !isLeaseActive(record, request.nowMs);
@@ -234,9 +289,11 @@ function canTakeOver(record: IdempotencyRecord, request: ClaimRequest): boolean 
  * Refuses, before any write, a completed record DynamoDB would reject for size. The cheap bound
  * settles almost every response; the exact count (DynamoDB's sizing rules) runs only near the limit.
  */
-function assertFits(completed: IdempotencyRecord, stored: StoredResponse): void {
-  if (roughStoredBytes(stored) + ROUGH_RECORD_BYTES <= MAX_RECORD_BYTES) return;
-  const bytes = itemSizeBytes(marshall({ ...toItem(completed), response: stored }, { removeUndefinedValues: true }));
+function assertFits(completed: IdempotencyRecord, stored: StoredResponse, attributes: Record<string, unknown>): void {
+  const attachedBytes = Object.keys(attributes).length === 0 ? 0 : Buffer.byteLength(JSON.stringify(attributes));
+  if (roughStoredBytes(stored) + attachedBytes + ROUGH_RECORD_BYTES <= MAX_RECORD_BYTES) return;
+  const item = { ...toItem(completed), ...attributes, response: stored };
+  const bytes = itemSizeBytes(marshall(item, { removeUndefinedValues: true, convertClassInstanceToMap: true }));
   if (bytes > MAX_RECORD_BYTES) throw new ResponseTooLargeError(bytes);
 }
 
@@ -248,8 +305,8 @@ const ROUGH_RECORD_BYTES = 4 * 1024;
  * unavailable"; everything else DynamoDB refused (a ValidationException, a missing table, no
  * permission) would fail the same way again, so it is a 500 without `Retry-After`.
  */
-function storeError(error: unknown): Error {
-  return isPermanent(error) ? new StoreRejectedError(error) : new StoreUnavailableError(error);
+export function storeError(error: unknown, unavailableDetail?: string): Error {
+  return isPermanent(error) ? new StoreRejectedError(error) : new StoreUnavailableError(error, unavailableDetail);
 }
 
 /** 400s from DynamoDB that say "not now" rather than "never": throttling and write conflicts. */

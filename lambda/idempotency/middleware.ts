@@ -9,7 +9,7 @@ import { IDEMPOTENCY_KEY_HEADER, requireIdempotencyKey } from './key';
 import { type IdempotencyRecord, RecordStatus } from './record';
 import type { ReplayCache } from './replay-cache';
 import { ResponseTooLargeError } from './response-codec';
-import type { IdempotencyStore, TransactWriteItem } from './store';
+import type { IdempotencyStore, RecordAttachment, TransactWriteItem } from './store';
 
 export const REPLAYED_HEADER = 'Idempotent-Replayed';
 
@@ -49,8 +49,16 @@ export interface IdempotencyContext {
   key: string;
   /** Stable across retries and lease takeovers: derive downstream idempotency keys from it. */
   executionId: string;
-  /** Adds writes that must commit together with the completion of the record (or not at all). */
+  /**
+   * Adds writes of other items that must commit together with the completion of the record (or
+   * not at all). They turn the completion into a transaction: prefer `attachToRecord`.
+   */
   addWrites(...items: TransactWriteItem[]): void;
+  /**
+   * Keeps these attributes on the record itself, set by the completing write (one single-item
+   * write, no transaction); with `retainForever`, the record outlives the retention.
+   */
+  attachToRecord(attributes: Record<string, unknown>, options?: { retainForever?: boolean }): void;
 }
 
 export type IdempotentContext = Context & { idempotency: IdempotencyContext };
@@ -59,6 +67,7 @@ interface ClaimState {
   record: IdempotencyRecord;
   key: string;
   writes: TransactWriteItem[];
+  attachment: RecordAttachment;
 }
 
 const STATE = 'idempotency';
@@ -96,13 +105,19 @@ export function idempotency(options: IdempotencyOptions): middy.MiddlewareObj<Ht
       return answer(outcome.record, fingerprint, nowMs);
     }
 
-    const state: ClaimState = { record: outcome.record, key, writes: [] };
+    const state: ClaimState = { record: outcome.record, key, writes: [], attachment: { attributes: {} } };
     request.internal[STATE] = state;
     (request.context as IdempotentContext).idempotency = {
       tenant: event.tenant,
       key,
       executionId: outcome.record.executionId,
       addWrites: (...items) => state.writes.push(...items),
+      attachToRecord: (attributes, attachOptions = {}) => {
+        state.attachment = {
+          attributes: { ...state.attachment.attributes, ...attributes },
+          retainForever: attachOptions.retainForever ?? state.attachment.retainForever,
+        };
+      },
     };
     return undefined;
   };
@@ -134,7 +149,7 @@ export function idempotency(options: IdempotencyOptions): middy.MiddlewareObj<Ht
   const complete = async (state: ClaimState, response: HttpResponse, tenant: string): Promise<HttpResponse> => {
     let completed: IdempotencyRecord;
     try {
-      completed = await options.store.complete(state.record, response, state.writes, now());
+      completed = await options.store.complete(state.record, response, state.writes, now(), state.attachment);
     } catch (error) {
       // With the handler's own writes in the transaction, the refusal may be theirs: not ours to settle.
       const unstorable = error instanceof ResponseTooLargeError || (error instanceof StoreRejectedError && state.writes.length === 0);

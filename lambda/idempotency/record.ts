@@ -9,6 +9,9 @@ export type RecordStatus = (typeof RecordStatus)[keyof typeof RecordStatus];
 
 export interface IdempotencyRecord {
   pk: string;
+  /** Whose key this is, and the key itself: the partition key is only a digest of the two. */
+  tenant: string;
+  idempotencyKey: string;
   status: RecordStatus;
   fingerprint: string;
   /**
@@ -24,7 +27,8 @@ export interface IdempotencyRecord {
   leasedAtEpochMs: number;
   /**
    * End of retention, counted from completion; also the DynamoDB TTL attribute. Absent while
-   * IN_PROGRESS: a record whose outcome is unknown never expires by age (its charge may exist).
+   * IN_PROGRESS (a record whose outcome is unknown never expires by age: its charge may exist),
+   * and on a completed record the handler asked to keep (a payment is named by its key for good).
    */
   expiresAtEpochSeconds?: number;
   createdAtEpochMs: number;

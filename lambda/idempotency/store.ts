@@ -13,6 +13,21 @@ export interface ClaimRequest {
   nowMs: number;
 }
 
+/**
+ * What a handler keeps on the record itself, written by the completing UpdateItem: no second item
+ * and no transaction, so a first execution stays at two single-item writes.
+ */
+export interface RecordAttachment {
+  /** Top-level attributes set with the completion; they must not reuse the record's own names. */
+  attributes: Record<string, unknown>;
+  /**
+   * Keep the completed record for good instead of for the retention: its key goes on naming this
+   * result (a payment) for as long as the record exists.
+   * @default false
+   */
+  retainForever?: boolean;
+}
+
 /** What a claim found: the key is ours to run, or someone else's record decides the answer. */
 export type ClaimOutcome =
   | { kind: 'claimed'; record: IdempotencyRecord; takeover: boolean }
@@ -29,7 +44,13 @@ export interface IdempotencyStore {
    * IN_PROGRESS -> COMPLETED with the response, plus the handler's writes, all or nothing. Fenced
    * by the lease token. Retention starts now. Returns the record as completed.
    */
-  complete(record: IdempotencyRecord, response: HttpResponse, writes: TransactWriteItem[], nowMs: number): Promise<IdempotencyRecord>;
+  complete(
+    record: IdempotencyRecord,
+    response: HttpResponse,
+    writes: TransactWriteItem[],
+    nowMs: number,
+    attachment?: RecordAttachment,
+  ): Promise<IdempotencyRecord>;
   /** Ends the lease at once so a retry can take over; keeps the execution id. Fenced by the lease token. */
   release(record: IdempotencyRecord, nowMs: number): Promise<void>;
 }

@@ -11,7 +11,7 @@ import { idempotency, type IdempotentContext } from '../idempotency/middleware';
 import { ReplayCache } from '../idempotency/replay-cache';
 import type { AppConfig } from './config';
 import { eventKind, fromDirectPayload, fromProxyEvent, toDirectResult, toProxyResult } from './events';
-import { createPayment, getPayment } from './flow';
+import { createPayment, getPayment, listPayments } from './flow';
 import { PaymentStore } from './payment-store';
 import type { PaymentProcessor } from './processor';
 import { CreatePaymentBody } from './schema';
@@ -53,11 +53,13 @@ export function createPaymentsHandler(deps: AppDeps) {
     .use(idempotency({ store, cache, defaultLeaseMs: config.defaultLeaseMs, leaseMarginMs: config.leaseMarginMs, now: deps.now }))
     .handler((event, context) => createPayment({ processor, payments })(event, context as IdempotentContext));
   const get = getPayment({ payments });
+  const list = listPayments({ payments });
 
   const route: Route = async (request, context) => {
     if (request.path === '/payments') {
-      if (request.method !== 'POST') throw methodNotAllowed(['POST']);
-      return create(request, context);
+      if (request.method === 'POST') return create(request, context);
+      if (request.method === 'GET') return list(request);
+      throw methodNotAllowed(['GET', 'POST']);
     }
     if (/^\/payments\/[^/]+$/.test(request.path) && request.pathParameters.id !== undefined) {
       if (request.method !== 'GET') throw methodNotAllowed(['GET']);

@@ -2,7 +2,7 @@ import type { APIGatewayProxyResult } from 'aws-lambda';
 import { badRequest, forbidden, HttpError } from '../http/errors';
 import type { HttpRequest, HttpResponse } from '../http/types';
 import { IDEMPOTENCY_KEY_HEADER } from '../idempotency/key';
-import { DirectPayload, isTenant, parseOrThrow, ProxyEvent } from './schema';
+import { DirectPayload, isTenant, parseOrThrow, type ProxyEvent, ProxyEvent as ProxyEventSchema } from './schema';
 
 /** What `aws lambda invoke` gets back: the HTTP answer with its body parsed. */
 export interface DirectResult {
@@ -27,7 +27,7 @@ export function eventKind(event: unknown): EventKind {
  * key by the key parser, the body by body validation.
  */
 export function fromProxyEvent(input: unknown): HttpRequest {
-  const event = parseOrThrow(ProxyEvent, input, 'invalid_event', 'event', { strings: 'any' });
+  const event = parseOrThrow(ProxyEventSchema, input, 'invalid_event', 'event', { strings: 'any' });
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(event.headers ?? {})) if (value !== undefined) headers[name.toLowerCase()] = value;
   // Two different Idempotency-Key headers leave no way to tell which operation is meant, whatever
@@ -48,9 +48,18 @@ export function fromProxyEvent(input: unknown): HttpRequest {
     path: routePath(event.resource ?? undefined, event.path, pathParameters.id),
     headers,
     pathParameters,
+    query: queryOf(event),
     body: proxyBody(event.body ?? null, event.isBase64Encoded === true),
     tenant,
   };
+}
+
+/** Every value of every query parameter: the multi-value map when API Gateway sent one. */
+function queryOf(event: ProxyEvent): Record<string, string[]> {
+  const query: Record<string, string[]> = {};
+  for (const [name, value] of Object.entries(event.queryStringParameters ?? {})) if (value !== undefined) query[name] = [value];
+  for (const [name, values] of Object.entries(event.multiValueQueryStringParameters ?? {})) if (values) query[name] = values;
+  return query;
 }
 
 // fatal: bytes that are not UTF-8 must not become U+FFFD (two different bodies would then share
@@ -80,13 +89,19 @@ export function fromDirectPayload(event: unknown): HttpRequest {
   const payload = parseOrThrow(DirectPayload, event, 'invalid_payload', 'payload');
   const { tenant } = payload;
   if (payload.operation === 'getPayment') {
-    return { method: 'GET', path: `/payments/${payload.id}`, headers: {}, pathParameters: { id: payload.id }, body: null, tenant };
+    return { method: 'GET', path: `/payments/${payload.id}`, headers: {}, pathParameters: { id: payload.id }, query: {}, body: null, tenant };
+  }
+  if (payload.operation === 'listPayments') {
+    const query: Record<string, string[]> = {};
+    if (payload.limit !== undefined) query.limit = [String(payload.limit)];
+    if (payload.startingAfter !== undefined) query.starting_after = [payload.startingAfter];
+    return { method: 'GET', path: '/payments', headers: {}, pathParameters: {}, query, body: null, tenant };
   }
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (payload.idempotencyKey !== undefined) headers[IDEMPOTENCY_KEY_HEADER.toLowerCase()] = payload.idempotencyKey;
   // Safe to stringify: parseOrThrow bounded the payload's depth.
   const body = payload.payment === undefined ? null : JSON.stringify(payload.payment);
-  return { method: 'POST', path: '/payments', headers, pathParameters: {}, body, tenant };
+  return { method: 'POST', path: '/payments', headers, pathParameters: {}, query: {}, body, tenant };
 }
 
 export const toProxyResult = (response: HttpResponse): APIGatewayProxyResult => ({ ...response });

@@ -1,10 +1,10 @@
 import type { IdempotentContext } from '../idempotency/middleware';
-import { notFound } from '../http/errors';
+import { badRequest, notFound } from '../http/errors';
 import { problemResponse } from '../http/problem';
 import { type HttpRequest, type HttpResponse, jsonResponse } from '../http/types';
 import { ChargeStatus, type PaymentProcessor } from './processor';
-import { type Payment, PAYMENT_ID, paymentIdFor, type PaymentStore } from './payment-store';
-import type { CreatePaymentInput } from './schema';
+import { type Payment, PAYMENT_ID, paymentAttributes, paymentIdFor, type PaymentStore } from './payment-store';
+import { type CreatePaymentInput, LIST_LIMIT } from './schema';
 
 export interface FlowDeps {
   processor: PaymentProcessor;
@@ -14,13 +14,13 @@ export interface FlowDeps {
 /**
  * POST /payments, run at most once per (tenant, key) by the idempotency middleware. The charge
  * is keyed by the record's execution id, so a retry after a crash finds the same charge; the
- * payment is written in the transaction that completes the record.
+ * payment is kept on the record itself, set by the one conditional write that completes it.
  */
 export function createPayment(deps: FlowDeps) {
   return async (event: HttpRequest, context: IdempotentContext): Promise<HttpResponse> => {
     const input = event.parsedBody as CreatePaymentInput;
-    const { executionId, addWrites, tenant, key } = context.idempotency;
-    const paymentId = paymentIdFor(executionId);
+    const { executionId, attachToRecord, tenant, key } = context.idempotency;
+    const paymentId = paymentIdFor(tenant, key);
     const charge = await deps.processor.charge({
       idempotencyKey: executionId,
       amount: input.amount,
@@ -43,7 +43,8 @@ export function createPayment(deps: FlowDeps) {
       charge: charge.id,
       created: charge.createdEpochSeconds,
     };
-    addWrites(deps.payments.putItem(event.tenant, payment));
+    // A key that produced a payment names it for as long as the payment exists: no retention.
+    attachToRecord(paymentAttributes(tenant, payment), { retainForever: true });
 
     const location = { Location: `/payments/${payment.id}` };
     if (charge.status === ChargeStatus.Succeeded) return jsonResponse(201, payment, location);
@@ -81,4 +82,37 @@ export function getPayment(deps: Pick<FlowDeps, 'payments'>) {
     if (!payment) throw notFound(`No payment ${JSON.stringify(id.slice(0, 64))} exists for this API key.`);
     return jsonResponse(200, payment);
   };
+}
+
+/** GET /payments: the caller's payments, newest first, in Stripe's list shape. */
+export function listPayments(deps: Pick<FlowDeps, 'payments'>) {
+  return async (event: HttpRequest): Promise<HttpResponse> => {
+    const { limit, startingAfter } = listQuery(event.query ?? {});
+    const page = await deps.payments.list(event.tenant, limit, startingAfter);
+    if (page === 'unknown_cursor') {
+      throw badRequest('invalid_request', `starting_after: no payment ${JSON.stringify(startingAfter)} exists for this API key.`, [
+        { field: 'starting_after', message: 'must be the id of one of your payments' },
+      ]);
+    }
+    return jsonResponse(200, { object: 'list', data: page.data, has_more: page.hasMore });
+  };
+}
+
+/** `limit` and `starting_after`, each at most once; any other parameter is a 400, like unknown body fields. */
+function listQuery(query: Record<string, string[]>): { limit: number; startingAfter?: string } {
+  const errors = Object.entries(query).flatMap(([name, values]) => {
+    if (name !== 'limit' && name !== 'starting_after') return [{ field: name, message: 'is not a parameter of this list' }];
+    return values.length === 1 ? [] : [{ field: name, message: 'must be given once' }];
+  });
+  const rawLimit = query.limit?.[0];
+  const limit = rawLimit === undefined ? LIST_LIMIT.default : Number(rawLimit);
+  if (!/^\d+$/.test(rawLimit ?? '1') || limit < LIST_LIMIT.min || limit > LIST_LIMIT.max) {
+    errors.push({ field: 'limit', message: `must be an integer from ${LIST_LIMIT.min} to ${LIST_LIMIT.max}` });
+  }
+  const startingAfter = query.starting_after?.[0];
+  if (startingAfter !== undefined && !PAYMENT_ID.test(startingAfter)) {
+    errors.push({ field: 'starting_after', message: 'must be a payment id, e.g. the last id of the previous page' });
+  }
+  if (errors.length > 0) throw badRequest('invalid_request', `The query is invalid: ${errors.map((e) => `${e.field}: ${e.message}`).join('; ')}`, errors);
+  return { limit, startingAfter };
 }

@@ -1,7 +1,7 @@
-import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
-import { StoreUnavailableError } from '../idempotency/errors';
-import type { TransactWriteItem } from '../idempotency/store';
-import { KeyPrefix, scopedKey, TableSchema } from '../shared/table';
+import { type DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { recordKeyFor, storeError } from '../idempotency/dynamodb-store';
+import { keyDigest } from '../idempotency/record-key';
+import { TableSchema } from '../shared/table';
 
 export interface Payment {
   id: string;
@@ -17,40 +17,117 @@ export interface Payment {
   created: number;
 }
 
-/** Payment ids are derived from the idempotency record's execution id: the same on every retry. */
-export const paymentIdFor = (executionId: string) => `pay_${executionId.replace(/-/g, '')}`;
+/**
+ * A payment id is the digest of the (tenant, key) that created it, so it leads straight to the
+ * record that holds it (one GetItem), and the same key names the same payment on every retry.
+ */
+export const paymentIdFor = (tenant: string, key: string) => `pay_${keyDigest(tenant, key)}`;
 export const PAYMENT_ID = /^pay_[0-9a-f]{32}$/;
 
-/** Payments live under a tenant-scoped key: a tenant can only ever address its own. */
+const INDEX = TableSchema.paymentsIndex;
+
+/** A read changes nothing, so there is no key to mention: the same GET can simply be repeated. */
+const READ_UNAVAILABLE = 'The payment store is unavailable. Retry the request.';
+
+/**
+ * What the completing write keeps on the record of a payment: the payment and its keys in the
+ * list index. The shard comes from the digest, so a tenant's payments spread evenly.
+ */
+export function paymentAttributes(tenant: string, payment: Payment): Record<string, unknown> {
+  const shard = Number.parseInt(payment.id.slice(4, 6), 16) % INDEX.shards;
+  return {
+    payment,
+    [INDEX.partitionKey]: shardKey(tenant, shard),
+    // Newest first by creation second; the id orders payments of the same second, stably.
+    [INDEX.sortKey]: `${String(payment.created).padStart(12, '0')}#${payment.id}`,
+  };
+}
+
+/** Injective in (tenant, shard), like every key built from a caller's string. */
+const shardKey = (tenant: string, shard: number) => JSON.stringify([tenant, shard]);
+
+export interface PaymentPage {
+  data: Payment[];
+  hasMore: boolean;
+}
+
+/** Reads payments from the records that hold them; a tenant can only ever reach its own. */
 export class PaymentStore {
   constructor(
     private readonly documentClient: DynamoDBDocumentClient,
     private readonly tableName: string,
   ) {}
 
-  /** The payment write, for the transaction that completes the idempotency record. */
-  putItem(tenant: string, payment: Payment): TransactWriteItem {
-    return {
-      Put: {
-        TableName: this.tableName,
-        Item: { [TableSchema.partitionKey]: scopedKey(KeyPrefix.Payment, tenant, payment.id), payment },
-        // A payment is written once; a second write for the same id means something is wrong.
-        ConditionExpression: 'attribute_not_exists(#pk)',
-        ExpressionAttributeNames: { '#pk': TableSchema.partitionKey },
-      },
-    };
+  /** The payment, strongly consistent: a GET right after its POST finds it. */
+  async get(tenant: string, id: string): Promise<Payment | undefined> {
+    const item = await this.item(id);
+    // The id alone proves nothing: the record names its tenant, and only that tenant sees it.
+    if (item?.tenant !== tenant || !item.payment) return undefined;
+    return inFieldOrder(item.payment as Payment);
   }
 
-  async get(tenant: string, id: string): Promise<Payment | undefined> {
+  /**
+   * A page of the tenant's payments, newest first, after the payment `startingAfter` (which must
+   * be the tenant's). One query per shard, merged: every shard's first `limit` entries hold the
+   * page's, so `limit + 1` from each tells whether more follow.
+   */
+  async list(tenant: string, limit: number, startingAfter?: string): Promise<PaymentPage | 'unknown_cursor'> {
+    let below: string | undefined;
+    if (startingAfter !== undefined) {
+      const item = await this.item(startingAfter);
+      if (item?.tenant !== tenant || typeof item[INDEX.sortKey] !== 'string') return 'unknown_cursor';
+      below = item[INDEX.sortKey] as string;
+    }
+    const shards = await Promise.all(Array.from({ length: INDEX.shards }, (_, shard) => this.queryShard(shardKey(tenant, shard), limit + 1, below)));
+    const merged = shards.flat().sort((a, b) => (a.sortKey < b.sortKey ? 1 : a.sortKey > b.sortKey ? -1 : 0));
+    return { data: merged.slice(0, limit).map((entry) => inFieldOrder(entry.payment)), hasMore: merged.length > limit };
+  }
+
+  private async item(paymentId: string): Promise<Record<string, unknown> | undefined> {
     try {
       const { Item } = await this.documentClient.send(
-        new GetCommand({ TableName: this.tableName, Key: { [TableSchema.partitionKey]: scopedKey(KeyPrefix.Payment, tenant, id) } }),
+        new GetCommand({
+          TableName: this.tableName,
+          Key: { [TableSchema.partitionKey]: recordKeyFor(paymentId.slice(4)) },
+          ConsistentRead: true,
+        }),
       );
-      return Item ? inFieldOrder(Item.payment as Payment) : undefined;
+      return Item;
     } catch (error) {
-      // A read changes nothing, so there is no key to mention: the same GET can simply be repeated.
-      throw new StoreUnavailableError(error, 'The payment store is unavailable. Retry the request.');
+      throw storeError(error, READ_UNAVAILABLE);
     }
+  }
+
+  /** Up to `wanted` entries of one shard, newest first, below the cursor; pages through 1 MB limits. */
+  private async queryShard(partitionKey: string, wanted: number, below: string | undefined) {
+    const entries: { sortKey: string; payment: Payment }[] = [];
+    let ExclusiveStartKey: Record<string, unknown> | undefined;
+    try {
+      do {
+        const page = await this.documentClient.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            IndexName: INDEX.name,
+            // DynamoDB refuses names and values an expression does not use.
+            ...(below === undefined
+              ? { KeyConditionExpression: '#pk = :pk', ExpressionAttributeNames: { '#pk': INDEX.partitionKey }, ExpressionAttributeValues: { ':pk': partitionKey } }
+              : {
+                  KeyConditionExpression: '#pk = :pk AND #sk < :below',
+                  ExpressionAttributeNames: { '#pk': INDEX.partitionKey, '#sk': INDEX.sortKey },
+                  ExpressionAttributeValues: { ':pk': partitionKey, ':below': below },
+                }),
+            ScanIndexForward: false,
+            Limit: wanted - entries.length,
+            ExclusiveStartKey,
+          }),
+        );
+        for (const item of page.Items ?? []) entries.push({ sortKey: item[INDEX.sortKey] as string, payment: item.payment as Payment });
+        ExclusiveStartKey = page.LastEvaluatedKey;
+      } while (ExclusiveStartKey && entries.length < wanted);
+    } catch (error) {
+      throw storeError(error, READ_UNAVAILABLE);
+    }
+    return entries;
   }
 }
 

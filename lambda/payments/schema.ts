@@ -137,7 +137,18 @@ export const DirectPayload = z.discriminatedUnion('operation', [
     id: z.string().check(z.minLength(1), z.maxLength(256)),
     tenant: Tenant,
   }),
+  z.strictObject({
+    operation: z.literal('listPayments'),
+    tenant: Tenant,
+    limit: z.optional(z.number()),
+    startingAfter: z.optional(z.string()),
+  }),
 ]);
+
+/** Bounds of `GET /payments?limit=`, as Stripe's lists have them. */
+export const LIST_LIMIT = { min: 1, max: 100, default: 10 } as const;
+
+
 export type DirectPayload = z.infer<typeof DirectPayload>;
 
 const StringMap = z.nullish(z.record(z.string(), z.optional(z.string())));

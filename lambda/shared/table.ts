@@ -2,8 +2,9 @@
  * The one definition of the DynamoDB table. The Lambda code, the CDK stack and local mode all
  * import it, so renaming an attribute here renames it everywhere.
  *
- * One table holds three kinds of item, told apart by the prefix of the partition key:
- * idempotency records, payments and the simulated processor's charges.
+ * One table holds two kinds of item, told apart by the prefix of the partition key: idempotency
+ * records (a payment lives in the record of the key that created it) and the simulated
+ * processor's charges.
  */
 export const TableSchema = {
   /** Partition key (string). The table has no sort key. */
@@ -13,6 +14,20 @@ export const TableSchema = {
    * (up to days late), so the code never relies on it and checks expiry in its conditions.
    */
   ttlAttribute: 'expiresAtEpochSeconds',
+  /**
+   * The sparse index that lists a tenant's payments newest first. Only a completed payment's
+   * record carries its keys, so claims and other records cost the index nothing. Its partition
+   * key is the tenant with a shard number: one partition key value takes at most 1,000 writes a
+   * second, in an index too, so one tenant is spread over `shards` of them.
+   */
+  paymentsIndex: {
+    name: 'payments-by-tenant',
+    partitionKey: 'paymentsByTenantPk',
+    sortKey: 'paymentsByTenantSk',
+    /** Only the payment itself is copied into the index: a list needs nothing else. */
+    projectedAttributes: ['payment'],
+    shards: 8,
+  },
 } as const;
 
 /** The table name used when `TABLE_NAME` is not set (local mode and tests). */
@@ -21,26 +36,42 @@ export const DEFAULT_TABLE_NAME = 'idempotent-payments';
 /** Key prefixes: one per item kind. */
 export const KeyPrefix = {
   Idempotency: 'idem#',
-  Payment: 'payment#',
   Charge: 'charge#',
 } as const;
 
-/**
- * Joins a tenant and an id into one partition key value that no other (tenant, id) pair can
- * produce: JSON string encoding escapes quotes and backslashes, so the boundary between the two
- * parts is unambiguous whatever characters either one holds. A plain `tenant#id` join is not
- * injective: tenant `a#b` with id `c` would meet tenant `a` with id `b#c`.
- */
-export function scopedKey(prefix: string, tenant: string, id: string): string {
-  return `${prefix}${JSON.stringify([tenant, id])}`;
-}
+const index = TableSchema.paymentsIndex;
 
 /** The CreateTable input for local mode and tests; the CDK stack builds the same shape. */
 export function createTableInput(tableName: string) {
   return {
     TableName: tableName,
-    AttributeDefinitions: [{ AttributeName: TableSchema.partitionKey, AttributeType: 'S' as const }],
+    AttributeDefinitions: [
+      { AttributeName: TableSchema.partitionKey, AttributeType: 'S' as const },
+      { AttributeName: index.partitionKey, AttributeType: 'S' as const },
+      { AttributeName: index.sortKey, AttributeType: 'S' as const },
+    ],
     KeySchema: [{ AttributeName: TableSchema.partitionKey, KeyType: 'HASH' as const }],
+    GlobalSecondaryIndexes: [
+      {
+        IndexName: index.name,
+        KeySchema: [
+          { AttributeName: index.partitionKey, KeyType: 'HASH' as const },
+          { AttributeName: index.sortKey, KeyType: 'RANGE' as const },
+        ],
+        Projection: { ProjectionType: 'INCLUDE' as const, NonKeyAttributes: [...index.projectedAttributes] },
+      },
+    ],
     BillingMode: 'PAY_PER_REQUEST' as const,
+  };
+}
+
+/**
+ * The UpdateTimeToLive input that follows table creation in local mode and tests (CreateTable
+ * cannot set TTL); the CDK stack sets `timeToLiveAttribute` from the same schema field.
+ */
+export function timeToLiveInput(tableName: string) {
+  return {
+    TableName: tableName,
+    TimeToLiveSpecification: { AttributeName: TableSchema.ttlAttribute, Enabled: true },
   };
 }

@@ -41,6 +41,8 @@ export interface Driver {
   requests: ReturnType<typeof countRequests>;
   post(options: PostOptions): Promise<Reply>;
   get(id: string, tenant?: string): Promise<Reply>;
+  /** GET /payments with these query parameters. */
+  list(query?: Record<string, string>, tenant?: string): Promise<Reply>;
   contents(): ReturnType<typeof readTable>;
   /** A new container: a fresh handler (cold replay cache) over the same table. */
   restart(): void;
@@ -102,6 +104,14 @@ export async function createDriver(kind: DriverKind, options: DriverOptions = {}
       ...common,
       post: (o) => call(proxyEvent('POST', '/payments', '/payments', {}, o), o.remainingMs),
       get: (id, tenant) => call(proxyEvent('GET', '/payments/{id}', `/payments/${id}`, { id }, { tenant })),
+      list: (query = {}, tenant) => {
+        const event = proxyEvent('GET', '/payments', '/payments', {}, { tenant });
+        if (Object.keys(query).length > 0) {
+          event.queryStringParameters = query;
+          event.multiValueQueryStringParameters = Object.fromEntries(Object.entries(query).map(([k, v]) => [k, [v]]));
+        }
+        return call(event);
+      },
       close: () => table.drop(),
     };
   }
@@ -121,6 +131,10 @@ export async function createDriver(kind: DriverKind, options: DriverOptions = {}
     ...common,
     post: (o) => send('POST', '/payments', o),
     get: (id, tenant) => send('GET', `/payments/${encodeURIComponent(id)}`, { tenant }),
+    list: (query = {}, tenant) => {
+      const search = new URLSearchParams(query).toString();
+      return send('GET', search ? `/payments?${search}` : '/payments', { tenant });
+    },
     async close() {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

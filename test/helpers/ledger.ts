@@ -1,5 +1,7 @@
+import { recordKeyFor } from '../../lambda/idempotency/dynamodb-store';
+import { keyDigest } from '../../lambda/idempotency/record-key';
 import { paymentIdFor } from '../../lambda/payments/payment-store';
-import { KeyPrefix, scopedKey, TableSchema } from '../../lambda/shared/table';
+import { TableSchema } from '../../lambda/shared/table';
 import type { TableContents } from './table-contents';
 
 /** What the table holds after a run, reduced to the figures the guarantees are stated in. */
@@ -47,18 +49,19 @@ export const soundLedger = (operations: number): LedgerFigures => ({
   recordsNotAnsweringTheirPayment: 0,
 });
 
-/** The stored payment of the operation (tenant, key), found through its record's execution id. */
+/** The record of the operation (tenant, key). */
+export const recordOf = (contents: TableContents, tenant: string, key: string) =>
+  contents.records.find((item) => item[TableSchema.partitionKey] === recordKeyFor(keyDigest(tenant, key)));
+
+/** The stored payment of the operation (tenant, key): it lives in the operation's record. */
 export function storedPayment(contents: TableContents, tenant: string, key: string): Record<string, any> | undefined {
-  const record = contents.records.find((item) => item[TableSchema.partitionKey] === scopedKey(KeyPrefix.Idempotency, tenant, key));
-  if (!record) return undefined;
-  const pk = scopedKey(KeyPrefix.Payment, tenant, paymentIdFor(record.executionId));
-  return contents.payments.find((item) => item[TableSchema.partitionKey] === pk)?.payment;
+  return recordOf(contents, tenant, key)?.payment;
 }
 
 /** A 201 stores the payment itself; a 402 stores a problem naming the failed payment. */
-function answersItsPayment(record: Record<string, any>, contents: TableContents): boolean {
-  const id = paymentIdFor(record.executionId);
-  const payment = contents.payments.find((item) => item.payment.id === id)?.payment;
+function answersItsPayment(record: Record<string, any>, _contents: TableContents): boolean {
+  const id = paymentIdFor(record.tenant, record.idempotencyKey);
+  const payment = record.payment;
   if (!payment || typeof record.response?.body !== 'string') return false;
   const answer = JSON.parse(record.response.body);
   if (record.response.statusCode === 201) return answer.id === id && answer.charge === payment.charge && answer.amount === payment.amount;

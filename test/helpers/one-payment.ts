@@ -1,5 +1,6 @@
 import type { PaymentsClient } from '../../client';
-import { KeyPrefix, scopedKey } from '../../lambda/shared/table';
+import { recordKeyFor } from '../../lambda/idempotency/dynamodb-store';
+import { keyDigest } from '../../lambda/idempotency/record-key';
 import type { FlakyProxy } from './flaky-proxy';
 import type { LocalServer } from './local-server';
 import { readTable } from './table-contents';
@@ -29,7 +30,7 @@ export async function expectExactlyOnePayment(check: OnePaymentCheck): Promise<v
   expect(table.charges).toHaveLength(1);
   expect(table.payments).toHaveLength(1);
   expect(table.records).toHaveLength(1);
-  expect(table.records[0]).toMatchObject({ pk: scopedKey(KeyPrefix.Idempotency, check.tenant, check.idempotencyKey), status: 'COMPLETED' });
+  expect(table.records[0]).toMatchObject({ pk: recordKeyFor(keyDigest(check.tenant, check.idempotencyKey)), status: 'COMPLETED' });
   expect(table.payments[0]!.payment).toEqual(stored);
   expect(table.charges[0]!.id).toBe(stored.charge);
 

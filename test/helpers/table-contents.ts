@@ -4,6 +4,7 @@ import { KeyPrefix, TableSchema } from '../../lambda/shared/table';
 
 export interface TableContents {
   records: Record<string, any>[];
+  /** The records that hold a payment (a payment lives in the record of the key that made it). */
   payments: Record<string, any>[];
   charges: Record<string, any>[];
 }
@@ -18,9 +19,10 @@ export async function readTable(client: DynamoDBClient, tableName: string): Prom
     ExclusiveStartKey = page.LastEvaluatedKey;
   } while (ExclusiveStartKey);
   const withPrefix = (prefix: string) => items.filter((item) => String(item[TableSchema.partitionKey]).startsWith(prefix));
+  const records = withPrefix(KeyPrefix.Idempotency);
   return {
-    records: withPrefix(KeyPrefix.Idempotency),
-    payments: withPrefix(KeyPrefix.Payment),
+    records,
+    payments: records.filter((record) => record.payment !== undefined),
     charges: withPrefix(KeyPrefix.Charge),
   };
 }

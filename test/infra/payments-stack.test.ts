@@ -39,6 +39,15 @@ describe('table', () => {
     expect(table.Properties.AttributeDefinitions).toEqual(shared.AttributeDefinitions);
   });
 
+  it('has the sparse payments list index of the shared definition, projecting only the payment', () => {
+    const [, table] = onlyResource(dev.template, 'AWS::DynamoDB::Table');
+    const [shared] = createTableInput('unused').GlobalSecondaryIndexes;
+    expect(table.Properties.GlobalSecondaryIndexes).toEqual([
+      { IndexName: shared!.IndexName, KeySchema: shared!.KeySchema, Projection: shared!.Projection },
+    ]);
+    expect(shared!.Projection).toEqual({ ProjectionType: 'INCLUDE', NonKeyAttributes: ['payment'] });
+  });
+
   it('expires items by the TTL attribute named in the shared schema', () => {
     dev.template.hasResourceProperties('AWS::DynamoDB::Table', {
       TimeToLiveSpecification: { AttributeName: TableSchema.ttlAttribute, Enabled: true },
@@ -100,7 +109,7 @@ describe('function', () => {
     });
   });
 
-  it("may call exactly PutItem, UpdateItem and GetItem on the table, and only write its own logs", () => {
+  it("may call exactly PutItem, UpdateItem and GetItem on the table, Query on the list index alone, and only write its own logs", () => {
     const [tableId] = onlyResource(dev.template, 'AWS::DynamoDB::Table');
     const [, fn] = onlyResource(dev.template, 'AWS::Lambda::Function');
     const roleId: string = fn.Properties.Role['Fn::GetAtt'][0];
@@ -122,6 +131,11 @@ describe('function', () => {
         Effect: 'Allow',
         Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
         Resource: { 'Fn::GetAtt': [tableId, 'Arn'] },
+      },
+      {
+        Effect: 'Allow',
+        Action: ['dynamodb:Query'],
+        Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [tableId, 'Arn'] }, `/index/${TableSchema.paymentsIndex.name}`]] },
       },
       {
         Effect: 'Allow',
@@ -150,8 +164,8 @@ describe('REST API', () => {
     (method) => method.Properties.HttpMethod !== 'OPTIONS',
   );
 
-  it('serves POST /payments and GET /payments/{id} through a Lambda proxy integration', () => {
-    expect(methods.map(route).sort()).toEqual(['GET /payments/{id}', 'POST /payments']);
+  it('serves POST /payments, GET /payments and GET /payments/{id} through a Lambda proxy integration', () => {
+    expect(methods.map(route).sort()).toEqual(['GET /payments', 'GET /payments/{id}', 'POST /payments']);
     for (const method of methods) expect(method.Properties.Integration.Type).toBe('AWS_PROXY');
   });
 

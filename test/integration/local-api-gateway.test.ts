@@ -53,7 +53,7 @@ describe('local mode: the emulated REST API', () => {
 
   it.each([
     ['GET', '/'],
-    ['GET', '/payments'],
+    ['PUT', '/payments'],
     ['DELETE', '/payments/pay_1'],
     ['POST', '/payments/pay_1'],
     ['GET', '/payments/pay_1/refunds'],

@@ -57,7 +57,7 @@ describe('request budget', () => {
     try {
       const body = { ...validPayment, source: 'tok_chargeDeclined' };
       expect((await driver.post({ key: 'k-decline', body })).status).toBe(402);
-      expect(driver.requests.counts).toEqual({ PutItem: 2, TransactWriteItems: 1 });
+      expect(driver.requests.counts).toEqual({ PutItem: 2, UpdateItem: 1 });
       driver.requests.reset();
       expect((await driver.post({ key: 'k-decline', body })).headers['idempotent-replayed']).toBe('true');
       expect(driver.requests.total()).toBe(0);

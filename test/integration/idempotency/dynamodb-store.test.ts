@@ -51,8 +51,8 @@ describe('DynamoDB idempotency store', () => {
   });
 
   test('a write DynamoDB refuses as invalid is a StoreRejectedError (500, no Retry-After), not an outage', async () => {
-    // A partition key over DynamoDB's 2048 bytes: the edge refuses such tenants, the store must not call it an outage.
-    const rejected = claim({ tenant: '\u0001'.repeat(400), key: '"'.repeat(255) });
+    // An item over DynamoDB's 400 KB: the edge refuses such tenants, the store must not call it an outage.
+    const rejected = claim({ tenant: 'x'.repeat(410 * 1024) });
     await expect(rejected).rejects.toBeInstanceOf(StoreRejectedError);
     await expect(rejected).rejects.toMatchObject({ status: 500, code: 'store_rejected', headers: {} });
   });

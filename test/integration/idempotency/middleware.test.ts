@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import middy from '@middy/core';
+import { DescribeTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { errorToResponse } from '../../../lambda/http/problem';
@@ -111,5 +112,34 @@ describe('idempotency middleware around any handler', () => {
     await expect(handler(event, {} as Context)).resolves.toMatchObject({ statusCode: 200 });
     expect(seen).toHaveLength(2);
     expect(seen[1]).toBe(seen[0]);
+  });
+});
+
+describe('retention of a generic completed result', () => {
+  test('once a completed key is older than the retention it runs anew, though DynamoDB (TTL on) has not deleted it', async () => {
+    const table = await createTestTable('mw-retention');
+    try {
+      // The function's clock runs an hour ahead of DynamoDB's: TTL (enabled on the table) has no
+      // reason to delete the record yet, so only the condition's own expiry check can end it.
+      let aheadMs = 0;
+      let executions = 0;
+      const store = new DynamoDbIdempotencyStore({ documentClient: DynamoDBDocumentClient.from(table.client), tableName: table.tableName, ttlSeconds: 60 });
+      const handler = middy<HttpRequest, HttpResponse, Error, Context>()
+        .use(idempotency({ store, now: () => Date.now() + aheadMs }))
+        .handler(async () => ({ statusCode: 200, headers: {}, body: `run ${++executions}` }));
+      const event: HttpRequest = { method: 'POST', path: '/x', headers: { 'idempotency-key': 'k' }, pathParameters: {}, body: null, tenant: 't' };
+
+      expect((await handler(event, {} as Context)).body).toBe('run 1');
+      expect((await handler(event, {} as Context)).body).toBe('run 1'); // a replay within retention
+      aheadMs = 3_600_000;
+      const { TimeToLiveDescription } = await table.client.send(new DescribeTimeToLiveCommand({ TableName: table.tableName }));
+      expect(TimeToLiveDescription?.TimeToLiveStatus).toBe('ENABLED');
+      expect((await readTable(table.client, table.tableName)).records).toHaveLength(1); // still there
+
+      expect((await handler(event, {} as Context)).body).toBe('run 2');
+      expect(executions).toBe(2);
+    } finally {
+      await table.drop();
+    }
   });
 });

@@ -5,10 +5,10 @@ import { createPaymentsHandler } from '../../../lambda/payments/app';
 import { configFromEnv } from '../../../lambda/payments/config';
 import type { PaymentProcessor } from '../../../lambda/payments/processor';
 import { SimulatedProcessor } from '../../../lambda/payments/simulated-processor';
-import { KeyPrefix, scopedKey } from '../../../lambda/shared/table';
+import { KeyPrefix } from '../../../lambda/shared/table';
 import { proxyEvent, validPayment } from '../../helpers/drivers';
 import { createTestTable, type TestTable } from '../../helpers/dynamo';
-import { ledgerFigures, soundLedger, storedPayment } from '../../helpers/ledger';
+import { ledgerFigures, recordOf, soundLedger, storedPayment } from '../../helpers/ledger';
 import { readTable } from '../../helpers/table-contents';
 
 // Repro B of the retention issue, through the real payments handler: a processor that charges and
@@ -73,7 +73,7 @@ describe('no double charge after retention (handler level)', () => {
     expect(beforeRecovery.payments).toHaveLength(0);
     const chargeOfKey = new Map(
       KEYS.map((key) => {
-        const record = beforeRecovery.records.find((r) => r.pk === scopedKey(KeyPrefix.Idempotency, TENANT, key))!;
+        const record = recordOf(beforeRecovery, TENANT, key)!;
         return [key, beforeRecovery.charges.find((c) => c.pk === `${KeyPrefix.Charge}${record.executionId}`)!.id as string];
       }),
     );

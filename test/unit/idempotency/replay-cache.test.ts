@@ -4,6 +4,8 @@ import { ReplayCache } from '../../../lambda/idempotency/replay-cache';
 const NOW = 1_800_000_000_000;
 const completed = (overrides: Partial<IdempotencyRecord> = {}): IdempotencyRecord => ({
   pk: 'idem#x',
+  tenant: 't',
+  idempotencyKey: 'k',
   status: RecordStatus.Completed,
   fingerprint: 'f',
   executionId: 'e',
