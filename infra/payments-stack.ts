@@ -4,12 +4,14 @@ import { retainsData, type StackConfig } from './config';
 import { PaymentsApi } from './constructs/payments-api';
 import { PaymentsFunction } from './constructs/payments-function';
 import { PaymentsTable } from './constructs/payments-table';
+import { RECOVERY_TIMEOUT, RecoverySchedule } from './constructs/recovery-schedule';
+import { TableSchema } from '../lambda/shared/table';
 
 export interface PaymentsStackProps extends StackProps {
   readonly config: StackConfig;
 }
 
-/** The whole product in one stack: table, function and REST API. */
+/** The whole product in one stack: table, functions (API and recovery) and REST API. */
 export class PaymentsStack extends Stack {
   constructor(scope: Construct, id: string, props: PaymentsStackProps) {
     super(scope, id, props);
@@ -19,10 +21,21 @@ export class PaymentsStack extends Stack {
     const logRemovalPolicy = retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
 
     const { table } = new PaymentsTable(this, 'Storage', { retainData });
+    const common = { table, idempotencyTtlSeconds: config.idempotencyTtlSeconds, logRemovalPolicy };
     const payments = new PaymentsFunction(this, 'Payments', {
-      table,
-      idempotencyTtlSeconds: config.idempotencyTtlSeconds,
-      logRemovalPolicy,
+      ...common,
+      entry: 'payments/handler.ts',
+      description: 'Idempotent payments API: POST /payments, GET /payments, GET /payments/{id}, direct invocation',
+      queryIndexes: [TableSchema.paymentsIndex.name],
+    });
+    new RecoverySchedule(this, 'Recovery', {
+      function: new PaymentsFunction(this, 'RecoveryWorker', {
+        ...common,
+        entry: 'recovery/handler.ts',
+        description: 'Recovery of in-progress payments whose holder died',
+        timeout: RECOVERY_TIMEOUT,
+        queryIndexes: [TableSchema.recoveryIndex.name],
+      }).function,
     });
     const { api, defaultKey } = new PaymentsApi(this, 'Http', { handler: payments.function, logRemovalPolicy });
 

@@ -7,7 +7,6 @@ import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { FUNCTION_TIMEOUT_SECONDS } from '../../lambda/payments/config';
-import { TableSchema } from '../../lambda/shared/table';
 
 const PROJECT_ROOT = path.join(__dirname, '..', '..');
 
@@ -37,6 +36,13 @@ const FUNCTION_TIMEOUT = Duration.seconds(FUNCTION_TIMEOUT_SECONDS);
 const FUNCTION_MEMORY_MB = 512;
 
 export interface PaymentsFunctionProps {
+  /** The entry file under lambda/, e.g. `payments/handler.ts`. */
+  readonly entry: string;
+  readonly description: string;
+  /** @default FUNCTION_TIMEOUT_SECONDS, the payments function's */
+  readonly timeout?: Duration;
+  /** The table's secondary indexes this function may Query (and nothing else of them). */
+  readonly queryIndexes: readonly string[];
   readonly table: dynamodb.ITable;
   /** Passed as IDEMPOTENCY_TTL_SECONDS. */
   readonly idempotencyTtlSeconds: number;
@@ -44,7 +50,10 @@ export interface PaymentsFunctionProps {
   readonly logRemovalPolicy: RemovalPolicy;
 }
 
-/** The payments Lambda, bundled locally by esbuild, with a role that can do exactly its job. */
+/**
+ * A Lambda of this product (the payments API, the recovery worker), bundled locally by esbuild,
+ * with a role that can do exactly its job. Both run the same payments code against one table.
+ */
 export class PaymentsFunction extends Construct {
   readonly function: NodejsFunction;
   readonly role: iam.Role;
@@ -62,19 +71,19 @@ export class PaymentsFunction extends Construct {
     // AWSLambdaBasicExecutionRole (create any log group, write to any log group).
     this.role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: 'Payments function: item-level access to its table, writes to its own log group',
+      description: `${props.description}: item-level access to its table, writes to its own log group`,
     });
 
     this.function = new NodejsFunction(this, 'Function', {
-      entry: path.join(PROJECT_ROOT, 'lambda', 'payments', 'handler.ts'),
+      entry: path.join(PROJECT_ROOT, 'lambda', props.entry),
       handler: 'handler',
       projectRoot: PROJECT_ROOT,
       depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
-      description: 'Idempotent payments API: POST /payments, GET /payments/{id}, direct invocation',
+      description: props.description,
       // The runtime the product targets (SPEC); the code also runs on Node 20 locally and in CI.
       runtime: lambda.Runtime.NODEJS_22_X,
       architecture: lambda.Architecture.ARM_64,
-      timeout: FUNCTION_TIMEOUT,
+      timeout: props.timeout ?? FUNCTION_TIMEOUT,
       memorySize: FUNCTION_MEMORY_MB,
       role: this.role,
       logGroup: this.logGroup,
@@ -82,6 +91,7 @@ export class PaymentsFunction extends Construct {
       environment: {
         TABLE_NAME: props.table.tableName,
         IDEMPOTENCY_TTL_SECONDS: String(props.idempotencyTtlSeconds),
+        // The payments function's timeout, for both: leases (and a re-drive's) are sized from it.
         FUNCTION_TIMEOUT_SECONDS: String(FUNCTION_TIMEOUT_SECONDS),
         // Stack traces in the logs point at the TypeScript sources, not the minified bundle.
         NODE_OPTIONS: '--enable-source-maps',
@@ -103,13 +113,15 @@ export class PaymentsFunction extends Construct {
         resources: [props.table.tableArn],
       }),
     );
-    this.role.addToPolicy(
-      new iam.PolicyStatement({
-        sid: 'PaymentsListIndexQuery',
-        actions: ['dynamodb:Query'],
-        resources: [`${props.table.tableArn}/index/${TableSchema.paymentsIndex.name}`],
-      }),
-    );
+    if (props.queryIndexes.length > 0) {
+      this.role.addToPolicy(
+        new iam.PolicyStatement({
+          sid: 'PaymentsIndexQuery',
+          actions: ['dynamodb:Query'],
+          resources: props.queryIndexes.map((index) => `${props.table.tableArn}/index/${index}`),
+        }),
+      );
+    }
     this.logGroup.grantWrite(this.role);
 
     Validations.of(this.function).acknowledge({

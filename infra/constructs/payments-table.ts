@@ -37,5 +37,13 @@ export class PaymentsTable extends Construct {
       projectionType: dynamodb.ProjectionType.INCLUDE,
       nonKeyAttributes: [...index.projectedAttributes],
     });
+    const recovery = TableSchema.recoveryIndex;
+    this.table.addGlobalSecondaryIndex({
+      indexName: recovery.name,
+      partitionKey: { name: recovery.partitionKey, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: recovery.sortKey, type: dynamodb.AttributeType.NUMBER },
+      projectionType: dynamodb.ProjectionType.INCLUDE,
+      nonKeyAttributes: [...recovery.projectedAttributes],
+    });
   }
 }

@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
 import { KeyPrefix, TableSchema } from '../shared/table';
 import type { HttpResponse } from '../http/types';
+import { isConditionFailure, isTransactionCanceled, storeError, TRANSIENT_CANCELLATIONS, transactionReasons } from './dynamodb-errors';
 import { LeaseLostError, StoreRejectedError, StoreUnavailableError } from './errors';
 import { itemSizeBytes } from './item-size';
-import { decodeResponse, encodeResponse, MAX_RECORD_BYTES, ResponseTooLargeError, roughStoredBytes, type StoredResponse } from './response-codec';
+import { encodeResponse, MAX_RECORD_BYTES, ResponseTooLargeError, roughStoredBytes, type StoredResponse } from './response-codec';
+import { conditionFailureItem, fromItem, toItem } from './record-item';
 import { type IdempotencyRecord, isLeaseActive, RecordStatus } from './record';
 import { keyDigest } from './record-key';
 import type { ClaimOutcome, ClaimRequest, IdempotencyStore, RecordAttachment, TransactWriteItem } from './store';
@@ -26,6 +27,7 @@ const NAMES = {
   '#leaseToken': 'leaseToken',
   '#leaseUntil': 'leaseUntilEpochMs',
   '#response': 'response',
+  '#request': 'request',
 } as const;
 
 /** DynamoDB rejects names an expression does not use, so each write lists just its own. */
@@ -62,7 +64,8 @@ export class DynamoDbIdempotencyStore implements IdempotencyStore {
   }
 
   private async create(request: ClaimRequest): Promise<ClaimOutcome> {
-    const pk = this.recordKey(request.tenant, request.key);
+    const digest = keyDigest(request.tenant, request.key);
+    const pk = recordKeyFor(digest);
     const record: IdempotencyRecord = {
       pk,
       tenant: request.tenant,
@@ -75,6 +78,8 @@ export class DynamoDbIdempotencyStore implements IdempotencyStore {
       leasedAtEpochMs: request.nowMs,
       createdAtEpochMs: request.nowMs,
       claimCount: 1,
+      // Recoverable: the request to run again, and a place in the recovery index (same PutItem).
+      ...(request.request ? { request: request.request, recoveryShard: recoveryShardFor(digest, 'due') } : {}),
     };
     try {
       // Timeline: no record -> ours; a completed result past its retention -> ours, as a new request.
@@ -154,7 +159,8 @@ export class DynamoDbIdempotencyStore implements IdempotencyStore {
     const stored = encodeResponse(response);
     // Retention counts from completion: a record that completes late is still replayed in full.
     const expiresAtEpochSeconds = attachment.retainForever ? undefined : Math.floor(nowMs / 1000) + this.options.ttlSeconds;
-    const completed: IdempotencyRecord = { ...record, status: RecordStatus.Completed, completedAtEpochMs: nowMs, expiresAtEpochSeconds, response };
+    const { request: _request, recovery: _recovery, recoveryShard: _shard, ...kept } = record;
+    const completed: IdempotencyRecord = { ...kept, status: RecordStatus.Completed, completedAtEpochMs: nowMs, expiresAtEpochSeconds, response };
     const attached = attachedAttributes(attachment.attributes);
     assertFits(completed, stored, attachment.attributes);
     const sets = ['#status = :completed', '#response = :response', 'completedAtEpochMs = :nowMs', ...attached.sets];
@@ -162,11 +168,12 @@ export class DynamoDbIdempotencyStore implements IdempotencyStore {
     const update = {
       TableName: this.options.tableName,
       Key: { [TableSchema.partitionKey]: record.pk },
-      UpdateExpression: `SET ${sets.join(', ')}`,
+      // A completed record leaves the recovery index and drops what only a re-drive needed.
+      UpdateExpression: `SET ${sets.join(', ')} REMOVE recoveryShard, #request, recovery`,
       // Timeline: only the holder of the current lease may complete; a zombie's token is stale.
       ConditionExpression: HELD_BY_US,
       ExpressionAttributeNames: {
-        ...names('#status', '#leaseToken', '#response', ...(expiresAtEpochSeconds === undefined ? [] : (['#expires'] as const))),
+        ...names('#status', '#leaseToken', '#response', '#request', ...(expiresAtEpochSeconds === undefined ? [] : (['#expires'] as const))),
         ...attached.names,
       },
       ExpressionAttributeValues: {
@@ -245,6 +252,10 @@ export class DynamoDbIdempotencyStore implements IdempotencyStore {
 /** The partition key of the record whose (tenant, key) has this digest. */
 export const recordKeyFor = (digest: string) => `${KeyPrefix.Idempotency}${digest}`;
 
+/** The record's recovery index partition: its digest picks one of the shards, evenly. */
+export const recoveryShardFor = (digest: string, state: 'due' | 'attention') =>
+  `${state}#${Number.parseInt(digest.slice(0, 4), 16) % TableSchema.recoveryIndex.shards}`;
+
 /** Two (tenant, key) pairs under one digest: never answer one with the other's record. */
 function assertSameKey(record: IdempotencyRecord, request: ClaimRequest): void {
   if (record.tenant === request.tenant && record.idempotencyKey === request.key) return;
@@ -254,6 +265,8 @@ function assertSameKey(record: IdempotencyRecord, request: ClaimRequest): void {
 /** Attribute names the record itself uses; a handler's attachment may not overwrite them. */
 const RECORD_ATTRIBUTES = new Set([
   TableSchema.partitionKey,
+  'recoveryShard',
+  'recovery',
   TableSchema.ttlAttribute,
   ...Object.values(NAMES),
   'tenant',
@@ -300,57 +313,3 @@ function assertFits(completed: IdempotencyRecord, stored: StoredResponse, attrib
 /** More than every attribute of a record but its response takes (the key alone may be 2 KB). */
 const ROUGH_RECORD_BYTES = 4 * 1024;
 
-/**
- * Errors a retry can fix (throttling, DynamoDB's own faults, the network) are the 503 "store
- * unavailable"; everything else DynamoDB refused (a ValidationException, a missing table, no
- * permission) would fail the same way again, so it is a 500 without `Retry-After`.
- */
-export function storeError(error: unknown, unavailableDetail?: string): Error {
-  return isPermanent(error) ? new StoreRejectedError(error) : new StoreUnavailableError(error, unavailableDetail);
-}
-
-/** 400s from DynamoDB that say "not now" rather than "never": throttling and write conflicts. */
-const TRANSIENT_CLIENT_ERRORS = new Set([
-  'ProvisionedThroughputExceededException',
-  'ThrottlingException',
-  'RequestLimitExceeded',
-  'TransactionConflictException',
-  'TransactionInProgressException',
-]);
-
-function isPermanent(error: unknown): boolean {
-  const e = error as { name?: string; $fault?: string; $metadata?: { httpStatusCode?: number } } | undefined;
-  if (!e || TRANSIENT_CLIENT_ERRORS.has(e.name ?? '')) return false;
-  // A 4xx answer DynamoDB gave on purpose; no answer at all (network, timeout) has no status.
-  return e.$fault === 'client' && (e.$metadata?.httpStatusCode ?? 0) >= 400;
-}
-
-/** Cancellation reasons that say "not now" rather than "never": DynamoDB's capacity or a concurrent write. */
-const TRANSIENT_CANCELLATIONS = new Set(['ThrottlingError', 'ProvisionedThroughputExceeded', 'TransactionConflict']);
-
-interface CancellationReason {
-  Code?: string;
-  Item?: Record<string, AttributeValue>;
-}
-
-const isConditionFailure = (error: unknown) => (error as Error | undefined)?.name === 'ConditionalCheckFailedException';
-const isTransactionCanceled = (error: unknown) => (error as Error | undefined)?.name === 'TransactionCanceledException';
-const transactionReasons = (error: unknown) => ((error as { CancellationReasons?: CancellationReason[] }).CancellationReasons ?? []);
-
-/** The item returned with a failed condition (ALL_OLD), unmarshalled; undefined when there was none. */
-function conditionFailureItem(error: unknown): IdempotencyRecord | undefined {
-  if (!isConditionFailure(error)) return undefined;
-  const item = (error as { Item?: Record<string, AttributeValue> }).Item;
-  return item ? fromItem(item) : undefined;
-}
-
-/** The stored item: the record, with its expiry under the schema's TTL attribute name. */
-function toItem(record: IdempotencyRecord): Record<string, unknown> {
-  const { expiresAtEpochSeconds, ...rest } = record;
-  return expiresAtEpochSeconds === undefined ? rest : { ...rest, [TableSchema.ttlAttribute]: expiresAtEpochSeconds };
-}
-
-function fromItem(item: Record<string, AttributeValue>): IdempotencyRecord {
-  const { [TableSchema.ttlAttribute]: expiresAtEpochSeconds, response, ...rest } = unmarshall(item);
-  return { ...rest, expiresAtEpochSeconds, ...(response ? { response: decodeResponse(response as StoredResponse) } : {}) } as IdempotencyRecord;
-}

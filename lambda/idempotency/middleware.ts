@@ -41,6 +41,12 @@ export interface IdempotencyOptions {
   appliesTo?: (request: HttpRequest) => boolean;
   /** Completed records kept in this container; replays found here cost no DynamoDB request. */
   cache?: ReplayCache;
+  /**
+   * Store the request (method, path, validated body; never headers) with the claim, so a recovery
+   * worker can finish an operation whose holder died without waiting for the client to retry.
+   * @default false
+   */
+  recoverable?: boolean;
 }
 
 /** What the wrapped handler sees of its claim, as `context.idempotency`. */
@@ -88,7 +94,8 @@ export function idempotency(options: IdempotencyOptions): middy.MiddlewareObj<Ht
     const key = requireIdempotencyKey(event.headers[IDEMPOTENCY_KEY_HEADER.toLowerCase()]);
     // The validated body when there is one, so what validation treats as equal (null vs absent,
     // `{}` vs no metadata) is the same request here too.
-    const fingerprint = requestFingerprint(event.method, event.path, event.parsedBody === undefined ? event.body : JSON.stringify(event.parsedBody));
+    const body = event.parsedBody === undefined ? event.body : JSON.stringify(event.parsedBody);
+    const fingerprint = requestFingerprint(event.method, event.path, body);
     const nowMs = now();
     const cached = options.cache?.get(event.tenant, key, nowMs);
     if (cached) return answer(cached, fingerprint, nowMs);
@@ -99,6 +106,7 @@ export function idempotency(options: IdempotencyOptions): middy.MiddlewareObj<Ht
       fingerprint,
       leaseUntilEpochMs: nowMs + remainingMs + leaseMarginMs,
       nowMs,
+      ...(options.recoverable ? { request: { method: event.method, path: event.path, body } } : {}),
     });
     if (outcome.kind === 'existing') {
       options.cache?.put(event.tenant, key, outcome.record, nowMs);

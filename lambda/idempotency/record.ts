@@ -7,6 +7,23 @@ export const RecordStatus = {
 } as const;
 export type RecordStatus = (typeof RecordStatus)[keyof typeof RecordStatus];
 
+/** What a recovery worker needs to run the operation again; stored by the claim, never a secret. */
+export interface StoredRequest {
+  method: string;
+  path: string;
+  /** The body as validated (normalized JSON) when validation ran, else as sent. */
+  body: string | null;
+}
+
+/** Recovery's bookkeeping on a record it could not finish yet. */
+export interface RecoveryState {
+  attempts: number;
+  /** No attempt starts before this. */
+  notBeforeEpochMs: number;
+  /** The status the last attempt ended with. */
+  lastStatus: number;
+}
+
 export interface IdempotencyRecord {
   pk: string;
   /** Whose key this is, and the key itself: the partition key is only a digest of the two. */
@@ -38,6 +55,14 @@ export interface IdempotencyRecord {
   claimCount: number;
   /** Present once COMPLETED. */
   response?: HttpResponse;
+  /** Present while IN_PROGRESS on operations that recovery may finish (removed by completion). */
+  request?: StoredRequest;
+  recovery?: RecoveryState;
+  /**
+   * The recovery index's partition key: `due#<shard>` while recovery may take the record over,
+   * `attention#<shard>` once it gave up. Removed by completion, so the index holds only these.
+   */
+  recoveryShard?: string;
 }
 
 /** Only a completed record expires; an IN_PROGRESS one has no expiry to reach. */

@@ -1,6 +1,6 @@
 import type { TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { HttpResponse } from '../http/types';
-import type { IdempotencyRecord } from './record';
+import type { IdempotencyRecord, StoredRequest } from './record';
 
 /** One write of the handler's own, committed in the same transaction as the completion. */
 export type TransactWriteItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
@@ -11,6 +11,8 @@ export interface ClaimRequest {
   fingerprint: string;
   leaseUntilEpochMs: number;
   nowMs: number;
+  /** Stored with the claim (same PutItem) so recovery can run the operation again without the client. */
+  request?: StoredRequest;
 }
 
 /**

@@ -8,6 +8,7 @@ import type { HttpRequest, HttpResponse } from '../http/types';
 import { DynamoDbIdempotencyStore } from '../idempotency/dynamodb-store';
 import { IDEMPOTENCY_KEY_HEADER, parseIdempotencyKey } from '../idempotency/key';
 import { idempotency, type IdempotentContext } from '../idempotency/middleware';
+import type { RecoverableRecord } from '../idempotency/recovery-store';
 import { ReplayCache } from '../idempotency/replay-cache';
 import type { AppConfig } from './config';
 import { eventKind, fromDirectPayload, fromProxyEvent, toDirectResult, toProxyResult } from './events';
@@ -29,11 +30,15 @@ export interface AppDeps {
 
 type Route = (request: HttpRequest, context: Context) => Promise<HttpResponse>;
 
+/** The Lambda handler alone (REST API proxy events and direct payloads). */
+export const createPaymentsHandler = (deps: AppDeps) => createPaymentsApp(deps).handler;
+
 /**
- * Builds the Lambda handler: one function for REST API proxy events and direct payloads. Clients
- * and middleware chains are built here once, not per invocation.
+ * Builds the Lambda handler, one function for REST API proxy events and direct payloads, and
+ * the recovery worker's door into the same chain. Clients and middleware chains are built here
+ * once, not per invocation.
  */
-export function createPaymentsHandler(deps: AppDeps) {
+export function createPaymentsApp(deps: AppDeps) {
   const { config } = deps;
   // convertClassInstanceToMap: metadata keys are the caller's, and a key named "constructor" makes
   // the marshaller take a plain object for a class instance and refuse it (after the charge).
@@ -50,7 +55,9 @@ export function createPaymentsHandler(deps: AppDeps) {
   // middy's early timeout is off: the lease already covers the invocation up to Lambda's deadline.
   const create = middy<HttpRequest, HttpResponse, Error, Context>({ timeoutEarlyInMillis: 0 })
     .use(validateJsonBody(CreatePaymentBody))
-    .use(idempotency({ store, cache, defaultLeaseMs: config.defaultLeaseMs, leaseMarginMs: config.leaseMarginMs, now: deps.now }))
+    .use(
+      idempotency({ store, cache, defaultLeaseMs: config.defaultLeaseMs, leaseMarginMs: config.leaseMarginMs, now: deps.now, recoverable: true }),
+    )
     .handler((event, context) => createPayment({ processor, payments })(event, context as IdempotentContext));
   const get = getPayment({ payments });
   const list = listPayments({ payments });
@@ -68,7 +75,7 @@ export function createPaymentsHandler(deps: AppDeps) {
     throw notFound(`No route for ${request.method} ${request.path.slice(0, 200)}.`);
   };
 
-  return async (event: unknown, context: Context): Promise<unknown> => {
+  const handler = async (event: unknown, context: Context): Promise<unknown> => {
     const kind = eventKind(event);
     let request: HttpRequest | undefined;
     let response: HttpResponse;
@@ -81,7 +88,26 @@ export function createPaymentsHandler(deps: AppDeps) {
     response = echoIdempotencyKey(request, response);
     return kind === 'proxy' ? toProxyResult(response) : toDirectResult(response);
   };
+
+  /**
+   * The client's retry, made by the recovery worker from the request stored with the claim: the
+   * same key (sent as an sf-string, so any key reads back unchanged), body and tenant.
+   */
+  const redrive = async (record: RecoverableRecord, context: Context): Promise<HttpResponse> => {
+    const { method, path, body } = record.request;
+    const headers = { 'content-type': 'application/json', [IDEMPOTENCY_KEY_HEADER.toLowerCase()]: sfString(record.idempotencyKey) };
+    try {
+      return await route({ method, path, headers, pathParameters: {}, body, tenant: record.tenant }, context);
+    } catch (error) {
+      return errorToResponse(error);
+    }
+  };
+
+  return { handler, redrive };
 }
+
+/** An RFC 8941 sf-string: quotes around the key, `"` and `\` escaped. */
+const sfString = (key: string) => `"${key.replace(/["\\]/g, (c) => `\\${c}`)}"`;
 
 /** Every answer to a POST names the key it was about, when the key was a valid one. */
 function echoIdempotencyKey(request: HttpRequest | undefined, response: HttpResponse): HttpResponse {

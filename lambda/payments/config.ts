@@ -37,6 +37,15 @@ export interface AppConfig {
    * @default 1000
    */
   replayCacheEntries: number;
+  /** The recovery worker, which finishes in-progress payments whose holder died. */
+  recovery: {
+    /**
+     * How long after a payment's first claim recovery keeps re-driving it, in seconds; then it is
+     * marked needs-attention. Must end before the processor forgets its idempotency keys.
+     * @default Infinity with the simulator (it deduplicates for ever)
+     */
+    windowSeconds: number;
+  };
   /** The simulated payment processor. */
   processor: {
     /**
@@ -115,6 +124,7 @@ export function configFromEnv(env: Env): AppConfig {
     defaultLeaseMs: 30_000,
     leaseMarginMs: DEFAULT_LEASE_MARGIN_MS,
     replayCacheEntries: numberFromEnv(env, 'REPLAY_CACHE_ENTRIES', 1000, 0, 100_000, true),
+    recovery: { windowSeconds: numberFromEnv(env, 'RECOVERY_WINDOW_SECONDS', Number.POSITIVE_INFINITY, 1, MAX_IDEMPOTENCY_TTL_SECONDS, true) },
     processor: {
       latencyMs: numberFromEnv(env, 'PROCESSOR_LATENCY_MS', 0, 0, 600_000, true),
       failureRate: numberFromEnv(env, 'PROCESSOR_FAILURE_RATE', 0, 0, 1, false),

@@ -1,5 +1,6 @@
 import { type DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { recordKeyFor, storeError } from '../idempotency/dynamodb-store';
+import { storeError } from '../idempotency/dynamodb-errors';
+import { recordKeyFor } from '../idempotency/dynamodb-store';
 import { keyDigest } from '../idempotency/record-key';
 import { TableSchema } from '../shared/table';
 

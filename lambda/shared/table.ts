@@ -28,6 +28,20 @@ export const TableSchema = {
     projectedAttributes: ['payment'],
     shards: 8,
   },
+  /**
+   * The sparse index recovery sweeps: in-progress records of recoverable operations, by shard and
+   * lease end, so "lease lapsed" is a key range, never a scan. Claims write it, completion takes
+   * the record out; 16 shards keep the claims of the whole API far from one partition key's
+   * 1,000 writes a second.
+   */
+  recoveryIndex: {
+    name: 'recovery-by-lease',
+    partitionKey: 'recoveryShard',
+    /** The lease end itself (a number): a takeover moves the record along without an extra write. */
+    sortKey: 'leaseUntilEpochMs',
+    projectedAttributes: ['tenant', 'idempotencyKey', 'executionId', 'request', 'recovery', 'createdAtEpochMs'],
+    shards: 16,
+  },
 } as const;
 
 /** The table name used when `TABLE_NAME` is not set (local mode and tests). */
@@ -40,6 +54,7 @@ export const KeyPrefix = {
 } as const;
 
 const index = TableSchema.paymentsIndex;
+const recovery = TableSchema.recoveryIndex;
 
 /** The CreateTable input for local mode and tests; the CDK stack builds the same shape. */
 export function createTableInput(tableName: string) {
@@ -49,6 +64,8 @@ export function createTableInput(tableName: string) {
       { AttributeName: TableSchema.partitionKey, AttributeType: 'S' as const },
       { AttributeName: index.partitionKey, AttributeType: 'S' as const },
       { AttributeName: index.sortKey, AttributeType: 'S' as const },
+      { AttributeName: recovery.partitionKey, AttributeType: 'S' as const },
+      { AttributeName: recovery.sortKey, AttributeType: 'N' as const },
     ],
     KeySchema: [{ AttributeName: TableSchema.partitionKey, KeyType: 'HASH' as const }],
     GlobalSecondaryIndexes: [
@@ -59,6 +76,14 @@ export function createTableInput(tableName: string) {
           { AttributeName: index.sortKey, KeyType: 'RANGE' as const },
         ],
         Projection: { ProjectionType: 'INCLUDE' as const, NonKeyAttributes: [...index.projectedAttributes] },
+      },
+      {
+        IndexName: recovery.name,
+        KeySchema: [
+          { AttributeName: recovery.partitionKey, KeyType: 'HASH' as const },
+          { AttributeName: recovery.sortKey, KeyType: 'RANGE' as const },
+        ],
+        Projection: { ProjectionType: 'INCLUDE' as const, NonKeyAttributes: [...recovery.projectedAttributes] },
       },
     ],
     BillingMode: 'PAY_PER_REQUEST' as const,

@@ -3,7 +3,9 @@ import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { createPaymentsHandler } from '../../lambda/payments/app';
+import { createPaymentsApp } from '../../lambda/payments/app';
+import { createRecoverySweep } from '../../lambda/recovery/sweep';
+import type { RecoverySummary } from '../../lambda/recovery/worker';
 import { SimulatedProcessor } from '../../lambda/payments/simulated-processor';
 import { type AppConfig, configFromEnv } from '../../lambda/payments/config';
 import type { PaymentProcessor } from '../../lambda/payments/processor';
@@ -46,6 +48,8 @@ export interface Driver {
   contents(): ReturnType<typeof readTable>;
   /** A new container: a fresh handler (cold replay cache) over the same table. */
   restart(): void;
+  /** One recovery sweep over the table, through this driver's function (its processor and clock). */
+  recover(): Promise<RecoverySummary>;
   close(): Promise<void>;
 }
 
@@ -82,7 +86,10 @@ export async function createDriver(kind: DriverKind, options: DriverOptions = {}
     processor = options.processor(new SimulatedProcessor({ documentClient, tableName: table.tableName, ...config.processor, now: options.now }));
   }
   const now = options.now;
-  let handler = createPaymentsHandler({ client, config, processor, now });
+  let app = createPaymentsApp({ client, config, processor, now });
+  let handler = app.handler;
+  const sweep = () =>
+    createRecoverySweep({ app, documentClient: DynamoDBDocumentClient.from(client), config, now })();
   const common = {
     kind,
     table,
@@ -90,8 +97,10 @@ export async function createDriver(kind: DriverKind, options: DriverOptions = {}
     requests,
     contents: () => readTable(table.client, table.tableName),
     restart: () => {
-      handler = createPaymentsHandler({ client, config, processor, now });
+      app = createPaymentsApp({ client, config, processor, now });
+      handler = app.handler;
     },
+    recover: () => sweep(),
   };
 
   if (kind === 'handler') {

@@ -39,13 +39,17 @@ describe('table', () => {
     expect(table.Properties.AttributeDefinitions).toEqual(shared.AttributeDefinitions);
   });
 
-  it('has the sparse payments list index of the shared definition, projecting only the payment', () => {
+  it('has the sparse indexes of the shared definition: the payments list (the payment only) and recovery (lease ends)', () => {
     const [, table] = onlyResource(dev.template, 'AWS::DynamoDB::Table');
-    const [shared] = createTableInput('unused').GlobalSecondaryIndexes;
-    expect(table.Properties.GlobalSecondaryIndexes).toEqual([
-      { IndexName: shared!.IndexName, KeySchema: shared!.KeySchema, Projection: shared!.Projection },
+    const shared = createTableInput('unused').GlobalSecondaryIndexes;
+    expect(table.Properties.GlobalSecondaryIndexes).toEqual(
+      shared.map(({ IndexName, KeySchema, Projection }) => ({ IndexName, KeySchema, Projection })),
+    );
+    expect(shared.find((i) => i.IndexName === TableSchema.paymentsIndex.name)!.Projection).toEqual({ ProjectionType: 'INCLUDE', NonKeyAttributes: ['payment'] });
+    expect(shared.find((i) => i.IndexName === TableSchema.recoveryIndex.name)!.KeySchema).toEqual([
+      { AttributeName: 'recoveryShard', KeyType: 'HASH' },
+      { AttributeName: 'leaseUntilEpochMs', KeyType: 'RANGE' },
     ]);
-    expect(shared!.Projection).toEqual({ ProjectionType: 'INCLUDE', NonKeyAttributes: ['payment'] });
   });
 
   it('expires items by the TTL attribute named in the shared schema', () => {
@@ -77,41 +81,46 @@ describe('table', () => {
   });
 });
 
-describe('function', () => {
-  it('runs Node.js 22 on arm64 with a timeout well under the 29 s API Gateway integration timeout', () => {
-    const [, fn] = onlyResource(dev.template, 'AWS::Lambda::Function');
+/** The function whose description starts with `prefix` (the API's or the recovery worker's). */
+function functionNamed(template: Template, prefix: string): Resource {
+  const found = Object.values(template.findResources('AWS::Lambda::Function')) as Resource[];
+  const matching = found.filter((fn) => String(fn.Properties.Description).startsWith(prefix));
+  expect(matching).toHaveLength(1);
+  return matching[0]!;
+}
+
+const FUNCTIONS = [
+  { name: 'payments API', prefix: 'Idempotent payments API', timeout: FUNCTION_TIMEOUT_SECONDS, index: TableSchema.paymentsIndex.name },
+  { name: 'recovery worker', prefix: 'Recovery of in-progress', timeout: 55, index: TableSchema.recoveryIndex.name },
+];
+
+describe.each(FUNCTIONS)('function: $name', ({ prefix, timeout, index }) => {
+  it('runs Node.js 22 on arm64 with its timeout (the API well under the 29 s API Gateway integration timeout)', () => {
+    const fn = functionNamed(dev.template, prefix);
     expect(fn.Properties.Runtime).toBe('nodejs22.x');
     expect(fn.Properties.Architectures).toEqual(['arm64']);
-    expect(fn.Properties.Timeout).toBe(10);
+    expect(fn.Properties.Timeout).toBe(timeout);
     expect(fn.Properties.MemorySize).toBe(512);
     expect(fn.Properties.LoggingConfig).toEqual({ LogFormat: 'JSON', LogGroup: { Ref: expect.any(String) } });
   });
 
-  it('is given the table name, the key retention, its own timeout and source maps through its environment', () => {
+  it("is given the table name, the key retention, the payments function's timeout and source maps through its environment", () => {
     const [tableId] = onlyResource(dev.template, 'AWS::DynamoDB::Table');
-    const [, fn] = onlyResource(dev.template, 'AWS::Lambda::Function');
-    expect(fn.Properties.Environment.Variables).toEqual({
+    expect(functionNamed(dev.template, prefix).Properties.Environment.Variables).toEqual({
       TABLE_NAME: { Ref: tableId },
       IDEMPOTENCY_TTL_SECONDS: '86400',
-      FUNCTION_TIMEOUT_SECONDS: String(fn.Properties.Timeout),
+      FUNCTION_TIMEOUT_SECONDS: String(FUNCTION_TIMEOUT_SECONDS),
       NODE_OPTIONS: '--enable-source-maps',
     });
-    expect(fn.Properties.Timeout).toBe(FUNCTION_TIMEOUT_SECONDS);
-  });
-
-  it('refuses a key retention shorter than the longest lease (the function timeout + 1 s)', () => {
-    expect(() => synth({ idempotencyTtlSeconds: String(FUNCTION_TIMEOUT_SECONDS) })).toThrow(/idempotencyTtlSeconds.*at least the longest lease/);
   });
 
   it('takes the key retention from the idempotencyTtlSeconds context', () => {
-    prod.template.hasResourceProperties('AWS::Lambda::Function', {
-      Environment: { Variables: Match.objectLike({ IDEMPOTENCY_TTL_SECONDS: '3600' }) },
-    });
+    expect(functionNamed(prod.template, prefix).Properties.Environment.Variables.IDEMPOTENCY_TTL_SECONDS).toBe('3600');
   });
 
-  it("may call exactly PutItem, UpdateItem and GetItem on the table, Query on the list index alone, and only write its own logs", () => {
+  it(`may call exactly PutItem, UpdateItem and GetItem on the table, Query on its own index (${index}) alone, and only write its own logs`, () => {
     const [tableId] = onlyResource(dev.template, 'AWS::DynamoDB::Table');
-    const [, fn] = onlyResource(dev.template, 'AWS::Lambda::Function');
+    const fn = functionNamed(dev.template, prefix);
     const roleId: string = fn.Properties.Role['Fn::GetAtt'][0];
     const logGroupId: string = fn.Properties.LoggingConfig.LogGroup.Ref;
 
@@ -135,7 +144,7 @@ describe('function', () => {
       {
         Effect: 'Allow',
         Action: ['dynamodb:Query'],
-        Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [tableId, 'Arn'] }, `/index/${TableSchema.paymentsIndex.name}`]] },
+        Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [tableId, 'Arn'] }, `/index/${index}`]] },
       },
       {
         Effect: 'Allow',
@@ -143,6 +152,31 @@ describe('function', () => {
         Resource: { 'Fn::GetAtt': [logGroupId, 'Arn'] },
       },
     ]);
+  });
+});
+
+describe('configuration', () => {
+  it('refuses a key retention shorter than the longest lease (the function timeout + 1 s)', () => {
+    expect(() => synth({ idempotencyTtlSeconds: String(FUNCTION_TIMEOUT_SECONDS) })).toThrow(/idempotencyTtlSeconds.*at least the longest lease/);
+  });
+});
+
+describe('recovery schedule', () => {
+  it('runs the recovery worker once a minute, with no retry of a failed sweep', () => {
+    const rules = Object.values(dev.template.findResources('AWS::Events::Rule')) as Resource[];
+    expect(rules).toHaveLength(1);
+    expect(rules[0]!.Properties.ScheduleExpression).toBe('rate(1 minute)');
+    const [target] = rules[0]!.Properties.Targets;
+    const recoveryId = Object.entries(dev.template.findResources('AWS::Lambda::Function')).find(([, fn]) =>
+      String(fn.Properties.Description).startsWith('Recovery of in-progress'),
+    )![0];
+    expect(target.Arn).toEqual({ 'Fn::GetAtt': [recoveryId, 'Arn'] });
+    expect(target.RetryPolicy).toEqual({ MaximumRetryAttempts: 0 });
+    dev.template.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      Principal: 'events.amazonaws.com',
+      FunctionName: { 'Fn::GetAtt': [recoveryId, 'Arn'] },
+    });
   });
 });
 
@@ -247,7 +281,7 @@ describe('stack', () => {
 
   it('keeps every log group for a bounded time', () => {
     const groups = Object.values(dev.template.findResources('AWS::Logs::LogGroup'));
-    expect(groups.length).toBe(3);
+    expect(groups.length).toBe(4); // each function's, and the API's access and execution logs
     for (const group of groups) expect(group.Properties.RetentionInDays).toBeGreaterThan(0);
   });
 

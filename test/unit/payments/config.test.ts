@@ -11,6 +11,7 @@ describe('configuration from the environment', () => {
       defaultLeaseMs: 30_000,
       leaseMarginMs: 1_000,
       replayCacheEntries: 1000,
+      recovery: { windowSeconds: Number.POSITIVE_INFINITY },
       processor: { latencyMs: 0, failureRate: 0 },
     });
     expect(DEFAULT_IDEMPOTENCY_TTL_SECONDS).toBe(86_400);
@@ -42,6 +43,7 @@ describe('configuration from the environment', () => {
     ['REPLAY_CACHE_ENTRIES', 'lots'],
     ['FUNCTION_TIMEOUT_SECONDS', '0'],
     ['FUNCTION_TIMEOUT_SECONDS', '901'],
+    ['RECOVERY_WINDOW_SECONDS', '0'],
   ])('%s=%j is refused with a message naming the variable', (name, value) => {
     expect(() => configFromEnv({ [name]: value })).toThrow(ConfigError);
     expect(() => configFromEnv({ [name]: value })).toThrow(name);

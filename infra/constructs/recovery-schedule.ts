@@ -1,0 +1,31 @@
+import { Duration } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import { Construct } from 'constructs';
+
+/**
+ * A sweep a minute: EventBridge's finest schedule. A record whose holder died waits at most its
+ * lease plus a minute (and a sweep) before recovery finishes it.
+ */
+export const RECOVERY_RATE = Duration.minutes(1);
+
+/**
+ * Under the rate, so two sweeps rarely overlap (if they do, fencing keeps them apart: each record
+ * is taken over by one of them), and long enough for several re-drives of a payment's timeout each.
+ */
+export const RECOVERY_TIMEOUT = Duration.seconds(55);
+
+/** Runs the recovery worker on a schedule, with no retry of a failed sweep (the next one comes in a minute). */
+export class RecoverySchedule extends Construct {
+  readonly rule: events.Rule;
+
+  constructor(scope: Construct, id: string, props: { function: lambda.IFunction }) {
+    super(scope, id);
+    this.rule = new events.Rule(this, 'Every', {
+      description: 'Recovery sweep of in-progress payments whose lease lapsed',
+      schedule: events.Schedule.rate(RECOVERY_RATE),
+    });
+    this.rule.addTarget(new targets.LambdaFunction(props.function, { retryAttempts: 0 }));
+  }
+}

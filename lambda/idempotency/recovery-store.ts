@@ -1,0 +1,81 @@
+import { type DynamoDBDocumentClient, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { TableSchema } from '../shared/table';
+import { isConditionFailure, storeError } from './dynamodb-errors';
+import { keyDigest } from './record-key';
+import { type IdempotencyRecord, type RecoveryState, RecordStatus } from './record';
+import { recoveryShardFor } from './dynamodb-store';
+
+const INDEX = TableSchema.recoveryIndex;
+
+/** What the recovery index holds of a record: enough to run it again and to keep its books. */
+export type RecoverableRecord = Pick<IdempotencyRecord, 'pk' | 'tenant' | 'idempotencyKey' | 'executionId' | 'createdAtEpochMs' | 'leaseUntilEpochMs'> &
+  Required<Pick<IdempotencyRecord, 'request'>> & { recovery?: RecoveryState; recoveryShard: string };
+
+export type RecoveryListing = 'due' | 'attention';
+
+/**
+ * The recovery worker's view of the table: the in-progress records whose lease lapsed, found by a
+ * key range per shard of the sparse recovery index (never a scan), and its bookkeeping writes,
+ * each guarded so it can never touch a record someone holds or finished.
+ */
+export class DynamoDbRecoveryStore {
+  constructor(private readonly options: { documentClient: DynamoDBDocumentClient; tableName: string }) {}
+
+  /** Records in `listing` whose lease ended by `lapsedBeforeEpochMs`, oldest lease first, from every shard. */
+  async list(listing: RecoveryListing, lapsedBeforeEpochMs: number, limitPerShard = 25): Promise<RecoverableRecord[]> {
+    const shards = Array.from({ length: INDEX.shards }, (_, shard) => `${listing}#${shard}`);
+    const pages = await Promise.all(shards.map((shard) => this.queryShard(shard, lapsedBeforeEpochMs, limitPerShard)));
+    return pages.flat().sort((a, b) => a.leaseUntilEpochMs - b.leaseUntilEpochMs);
+  }
+
+  /**
+   * Notes a failed attempt and when the next may start. Timeline: still IN_PROGRESS with the same
+   * execution id and nobody holding it (the attempt released it) -> updated; else left alone.
+   */
+  async deferred(record: RecoverableRecord, recovery: RecoveryState, nowMs: number): Promise<boolean> {
+    return this.guardedUpdate(record, nowMs, 'SET recovery = :recovery', { ':recovery': recovery });
+  }
+
+  /** Moves the record to the attention listing: recovery stops trying; a client retry still may. */
+  async needsAttention(record: RecoverableRecord, recovery: RecoveryState, nowMs: number): Promise<boolean> {
+    const shard = recoveryShardFor(keyDigest(record.tenant, record.idempotencyKey), 'attention');
+    return this.guardedUpdate(record, nowMs, 'SET recovery = :recovery, recoveryShard = :shard', { ':recovery': recovery, ':shard': shard });
+  }
+
+  private async guardedUpdate(record: RecoverableRecord, nowMs: number, update: string, values: Record<string, unknown>): Promise<boolean> {
+    try {
+      await this.options.documentClient.send(
+        new UpdateCommand({
+          TableName: this.options.tableName,
+          Key: { [TableSchema.partitionKey]: record.pk },
+          UpdateExpression: update,
+          ConditionExpression: '#status = :inProgress AND executionId = :executionId AND leaseUntilEpochMs <= :nowMs',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ...values, ':inProgress': RecordStatus.InProgress, ':executionId': record.executionId, ':nowMs': nowMs },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false; // a client retry holds or finished it meanwhile
+      throw storeError(error);
+    }
+  }
+
+  private async queryShard(shard: string, lapsedBeforeEpochMs: number, limit: number): Promise<RecoverableRecord[]> {
+    try {
+      const { Items = [] } = await this.options.documentClient.send(
+        new QueryCommand({
+          TableName: this.options.tableName,
+          IndexName: INDEX.name,
+          KeyConditionExpression: '#shard = :shard AND #lease <= :before',
+          ExpressionAttributeNames: { '#shard': INDEX.partitionKey, '#lease': INDEX.sortKey },
+          ExpressionAttributeValues: { ':shard': shard, ':before': lapsedBeforeEpochMs },
+          Limit: limit,
+        }),
+      );
+      return Items as RecoverableRecord[];
+    } catch (error) {
+      throw storeError(error);
+    }
+  }
+}
