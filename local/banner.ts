@@ -3,6 +3,8 @@ import type { LocalSettings } from './settings';
 
 export interface BannerInput {
   url: string;
+  /** This process's id: the one to signal to stop local mode. */
+  pid: number;
   settings: LocalSettings;
   config: AppConfig;
   dynamoDbEndpoint: string;
@@ -26,8 +28,8 @@ export function banner(input: BannerInput): string {
   const payment = '{"amount":1000,"currency":"usd","source":"tok_visa"}';
   const direct = `{"operation":"createPayment","idempotencyKey":"order-1002","tenant":"local-dev","payment":${payment}}`;
   return [
-    `Local mode listening on ${url} (ready in ${(input.startupMs / 1000).toFixed(1)} s)`,
-    `  HTTP API    ${url}/payments  (POST /payments, GET /payments/{id}; any non-empty x-api-key names the tenant)`,
+    `Local mode listening on ${url} (pid ${input.pid}, ready in ${(input.startupMs / 1000).toFixed(1)} s)`,
+    `  HTTP API    ${url}/payments  (POST /payments, GET /payments, GET /payments/{id}; any non-empty x-api-key names the tenant)`,
     `  Invoke API  ${url}/2015-03-31/functions/payments/invocations`,
     `  Storage     ${storage}, table ${config.tableName} (${input.tableStatus})`,
     `  Data        ${data}`,
@@ -44,6 +46,6 @@ export function banner(input: BannerInput): string {
     `    --payload '${direct}' out.json && cat out.json`,
     '  (AWS CLI v2: add --cli-binary-format raw-in-base64-out)',
     '',
-    'Ctrl-C stops the server and DynamoDB Local.',
+    'Ctrl-C stops the server and DynamoDB Local; DynamoDB Local also stops if this process is killed (kill -9 included).',
   ].join('\n');
 }

@@ -3,12 +3,15 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ConfigError, configFromEnv } from '../lambda/payments/config';
-import { createPaymentsHandler } from '../lambda/payments/app';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { createPaymentsApp } from '../lambda/payments/app';
+import { createRecoverySweep } from '../lambda/recovery/sweep';
 import { banner } from './banner';
-import { ensureTable, localDynamoDbClient, startDynamoDbLocal, type RunningDynamoDb } from './dynamodb-local';
+import { commandLine, ensureTable, localDynamoDbClient, startDynamoDbLocal, type RunningDynamoDb } from './dynamodb-local';
 import type { LambdaHandler } from './lambda-runtime';
 import { createLocalServer } from './server';
-import { localSettingsFromEnv, USAGE } from './settings';
+import { type LocalSettings, localSettingsFromEnv, USAGE } from './settings';
+import { removeState, writeState } from './state-file';
 
 // Node 20 is what this repo supports; the SDK's warning about it is noise here.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -45,6 +48,29 @@ function closeServer(server: Server): Promise<void> {
   });
 }
 
+/** How often local mode checks that the tsx process that started it is still there. */
+const PARENT_CHECK_INTERVAL_MS = 500;
+
+/**
+ * `npm start` runs this file in one node process (`node --import tsx`). Started by the tsx CLI
+ * instead (`npx tsx local/main.ts`), it has a second node process above it that passes on SIGINT
+ * and SIGTERM (and SIGKILLs it when it does not answer within 30 ms, as on a loaded machine) but
+ * cannot pass on a SIGKILL of its own. When that process dies, local mode stops too, instead of
+ * serving on, orphaned, with the port and the data folder held.
+ */
+function stopWhenTsxParentDies(): void {
+  const parentPid = process.ppid;
+  const startedByTsx = (commandLine(parentPid) ?? []).some((arg) => /[\\/]tsx$|[\\/]tsx[\\/]dist[\\/]cli\.m?js$/.test(arg));
+  if (!startedByTsx) return;
+  const timer = setInterval(() => {
+    if (process.ppid === parentPid) return;
+    clearInterval(timer);
+    console.error(`The tsx process that started local mode (pid ${parentPid}) is gone; stopping.`);
+    void shutdown(1);
+  }, PARENT_CHECK_INTERVAL_MS);
+  timer.unref();
+}
+
 function displayUrl({ address, port, family }: AddressInfo): string {
   const host = address === '0.0.0.0' || address === '::' ? '127.0.0.1' : address;
   return family === 'IPv6' && host.includes(':') ? `http://[${host}]:${port}` : `http://${host}:${port}`;
@@ -56,6 +82,7 @@ async function main(): Promise<void> {
     console.log(USAGE);
     return;
   }
+  stopWhenTsxParentDies();
   const settings = localSettingsFromEnv(process.env, process.argv.slice(2));
   const config = configFromEnv(process.env);
 
@@ -78,6 +105,9 @@ async function main(): Promise<void> {
     console.log(`Starting DynamoDB Local (${dataDir ? `data in ${dataDir}` : 'in memory'})...`);
     dynamo = await startDynamoDbLocal({ dataDir });
     cleanups.push(() => dynamo!.stop());
+    if (dynamo.stoppedStalePid !== undefined) {
+      console.log(`Stopped DynamoDB Local (java pid ${dynamo.stoppedStalePid}) left running on this data folder by a local mode that is gone.`);
+    }
     void dynamo.exited.then(async (code) => {
       // Ctrl-C reaches java too (same process group); give our own SIGINT handler time to run first.
       await new Promise((r) => setTimeout(r, 500));
@@ -97,10 +127,22 @@ async function main(): Promise<void> {
     throw new Error(`could not create table ${config.tableName} at ${endpoint}: ${(error as Error).message}`, { cause: error });
   }
 
-  provideHandler(createPaymentsHandler({ client, config }));
+  const app = createPaymentsApp({ client, config });
+  provideHandler(app.handler);
+  const intervalMs = settings.recoveryIntervalSeconds * 1000;
+  startRecovery(settings, createRecoverySweep({ app, documentClient: DynamoDBDocumentClient.from(client), config, intervalMs }));
+  writeState(settings.stateFile, {
+    pid: process.pid,
+    url: displayUrl(address),
+    dynamoDbEndpoint: endpoint,
+    tableName: config.tableName,
+    recoveryIntervalSeconds: settings.recoveryIntervalSeconds,
+  });
+  cleanups.push(async () => removeState(settings.stateFile, process.pid));
   console.log(
     banner({
       url: displayUrl(address),
+      pid: process.pid,
       settings,
       config,
       dynamoDbEndpoint: endpoint,
@@ -110,6 +152,30 @@ async function main(): Promise<void> {
       startupMs: Date.now() - startedEpochMs,
     }),
   );
+}
+
+/**
+ * Sweeps for in-progress payments whose holder died, every RECOVERY_INTERVAL_SECONDS, one sweep
+ * at a time; a line is logged only when a sweep did something.
+ */
+function startRecovery(settings: LocalSettings, sweep: ReturnType<typeof createRecoverySweep>): void {
+  if (settings.recoveryIntervalSeconds === 0) return;
+  let running = false;
+  const timer = setInterval(async () => {
+    if (running || stopping) return;
+    running = true;
+    try {
+      const { recovered, failed, needsAttention } = await sweep();
+      if (recovered + failed + needsAttention > 0) {
+        console.log(`${new Date().toISOString()} recovery: ${recovered} recovered, ${failed} failed (retried later), ${needsAttention} need attention`);
+      }
+    } catch (error) {
+      console.error(`${new Date().toISOString()} recovery sweep failed: ${(error as Error).message}`);
+    } finally {
+      running = false;
+    }
+  }, settings.recoveryIntervalSeconds * 1000);
+  cleanups.push(async () => clearInterval(timer));
 }
 
 async function shutdown(exitCode: number): Promise<void> {

@@ -1,4 +1,5 @@
 import { ConfigError, FUNCTION_TIMEOUT_SECONDS, functionTimeoutFromEnv } from '../lambda/payments/config';
+import { DEFAULT_LOCAL_STATE_FILE, stateFilePath } from './state-file';
 
 /** What local mode itself needs to know; the function's own settings come from `configFromEnv`. */
 export interface LocalSettings {
@@ -34,9 +35,18 @@ export interface LocalSettings {
    * @default FUNCTION_TIMEOUT_SECONDS (10, the stack's)
    */
   functionTimeoutSeconds: number;
+  /**
+   * Seconds between in-process recovery sweeps (finishing payments whose holder died); 0 turns
+   * recovery off. In AWS a schedule runs it every minute.
+   * @default 10
+   */
+  recoveryIntervalSeconds: number;
+  /** Where local mode tells `npm run ops` how to reach its database. @default '.local-data/local-mode.json' */
+  stateFile: string;
 }
 
 export const DEFAULT_LOCAL_PORT = 3000;
+export const DEFAULT_RECOVERY_INTERVAL_SECONDS = 10;
 export const DEFAULT_LOCAL_DATA_DIR = '.local-data/dynamodb';
 
 type Env = Record<string, string | undefined>;
@@ -45,7 +55,9 @@ export const USAGE = `Usage: npm start [-- --in-memory]
 
 Environment: PORT (3000), HOST (127.0.0.1), DYNAMODB_ENDPOINT (start DynamoDB Local when unset),
 LOCAL_DATA_DIR (${DEFAULT_LOCAL_DATA_DIR}), LOCAL_IN_MEMORY (0), FUNCTION_TIMEOUT_SECONDS (${FUNCTION_TIMEOUT_SECONDS}),
-TABLE_NAME, IDEMPOTENCY_TTL_SECONDS, PROCESSOR_LATENCY_MS, PROCESSOR_FAILURE_RATE.`;
+RECOVERY_INTERVAL_SECONDS (${DEFAULT_RECOVERY_INTERVAL_SECONDS}; 0 is off), RECOVERY_WINDOW_SECONDS (unlimited),
+LOCAL_STATE_FILE (${DEFAULT_LOCAL_STATE_FILE}), TABLE_NAME, IDEMPOTENCY_TTL_SECONDS, PROCESSOR_LATENCY_MS,
+PROCESSOR_FAILURE_RATE.`;
 
 function integerFromEnv(env: Env, name: string, fallback: number, min: number, max: number): number {
   const raw = env[name]?.trim();
@@ -90,5 +102,7 @@ export function localSettingsFromEnv(env: Env, argv: readonly string[]): LocalSe
     dataDir: env.LOCAL_DATA_DIR?.trim() || DEFAULT_LOCAL_DATA_DIR,
     inMemory: argv.includes('--in-memory') || flagFromEnv(env, 'LOCAL_IN_MEMORY'),
     functionTimeoutSeconds: functionTimeoutFromEnv(env),
+    recoveryIntervalSeconds: integerFromEnv(env, 'RECOVERY_INTERVAL_SECONDS', DEFAULT_RECOVERY_INTERVAL_SECONDS, 0, 3_600),
+    stateFile: stateFilePath(env),
   };
 }

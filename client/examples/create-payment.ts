@@ -1,11 +1,12 @@
 /**
  * The README's "client in five lines" (docs/client-snippet.md), verbatim inside main(), runnable
- * against local mode on its default port: `npx tsx client/examples/create-payment.ts`.
+ * against local mode: `npx tsx client/examples/create-payment.ts` (PAYMENTS_URL overrides
+ * http://127.0.0.1:3000, as in checkout.ts).
  */
 import { PaymentsClient } from '..';
 
 async function main(): Promise<void> {
-  const payments = new PaymentsClient({ baseUrl: 'http://127.0.0.1:3000', apiKey: 'local-dev' });
+  const payments = new PaymentsClient({ baseUrl: process.env.PAYMENTS_URL ?? 'http://127.0.0.1:3000', apiKey: 'local-dev' });
   const idempotencyKey = crypto.randomUUID(); // in your app: made with the order, stored with it
   const { payment, replayed } = await payments.createPayment({ amount: 1000, currency: 'usd', source: 'tok_visa' }, { idempotencyKey });
   console.log(payment.id, payment.status, replayed ? 'replayed' : 'new');

@@ -1,7 +1,7 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
-import { TableSchema } from '../../lambda/shared/table';
+import { SECONDARY_INDEXES, TableSchema } from '../../lambda/shared/table';
 
 export interface PaymentsTableProps {
   /** Keep the table (and refuse to delete it) when the stack goes away. */
@@ -29,21 +29,14 @@ export class PaymentsTable extends Construct {
       deletionProtection: props.retainData,
       removalPolicy: props.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     });
-    const index = TableSchema.paymentsIndex;
-    this.table.addGlobalSecondaryIndex({
-      indexName: index.name,
-      partitionKey: { name: index.partitionKey, type: dynamodb.AttributeType.STRING },
-      sortKey: { name: index.sortKey, type: dynamodb.AttributeType.STRING },
-      projectionType: dynamodb.ProjectionType.INCLUDE,
-      nonKeyAttributes: [...index.projectedAttributes],
-    });
-    const recovery = TableSchema.recoveryIndex;
-    this.table.addGlobalSecondaryIndex({
-      indexName: recovery.name,
-      partitionKey: { name: recovery.partitionKey, type: dynamodb.AttributeType.STRING },
-      sortKey: { name: recovery.sortKey, type: dynamodb.AttributeType.NUMBER },
-      projectionType: dynamodb.ProjectionType.INCLUDE,
-      nonKeyAttributes: [...recovery.projectedAttributes],
-    });
+    for (const index of SECONDARY_INDEXES) {
+      this.table.addGlobalSecondaryIndex({
+        indexName: index.name,
+        partitionKey: { name: index.partitionKey, type: dynamodb.AttributeType.STRING },
+        sortKey: { name: index.sortKey, type: index.sortKeyType === 'N' ? dynamodb.AttributeType.NUMBER : dynamodb.AttributeType.STRING },
+        projectionType: dynamodb.ProjectionType.INCLUDE,
+        nonKeyAttributes: [...index.projectedAttributes],
+      });
+    }
   }
 }

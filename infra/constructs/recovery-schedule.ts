@@ -3,12 +3,9 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
+import { AWS_RECOVERY_INTERVAL_SECONDS } from '../../lambda/recovery/sweep';
 
-/**
- * A sweep a minute: EventBridge's finest schedule. A record whose holder died waits at most its
- * lease plus a minute (and a sweep) before recovery finishes it.
- */
-export const RECOVERY_RATE = Duration.minutes(1);
+const RECOVERY_RATE = Duration.seconds(AWS_RECOVERY_INTERVAL_SECONDS);
 
 /**
  * Under the rate, so two sweeps rarely overlap (if they do, fencing keeps them apart: each record

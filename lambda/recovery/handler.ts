@@ -3,7 +3,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { createPaymentsApp } from '../payments/app';
 import { configFromEnv } from '../payments/config';
-import { createRecoverySweep } from './sweep';
+import { AWS_RECOVERY_INTERVAL_SECONDS, createRecoverySweep } from './sweep';
 
 // The edge: environment read once, clients created once per container, as in the payments function.
 const config = configFromEnv(process.env);
@@ -12,6 +12,7 @@ const sweep = createRecoverySweep({
   app: createPaymentsApp({ client, config }),
   documentClient: DynamoDBDocumentClient.from(client),
   config,
+  intervalMs: AWS_RECOVERY_INTERVAL_SECONDS * 1000,
   log: (line) => console.log(JSON.stringify({ level: 'info', ...line })),
 });
 

@@ -3,12 +3,20 @@ import type { Context } from 'aws-lambda';
 import { DynamoDbRecoveryStore } from '../idempotency/recovery-store';
 import type { createPaymentsApp } from '../payments/app';
 import type { AppConfig } from '../payments/config';
-import { recoverDue, type RecoverySummary } from './worker';
+import { backoffFrom, recoverDue, type RecoverySummary } from './worker';
+
+/**
+ * How often the stack's schedule sweeps, in seconds: EventBridge's finest rate. A record whose
+ * holder died waits at most its lease plus this (and a sweep) before recovery finishes it.
+ */
+export const AWS_RECOVERY_INTERVAL_SECONDS = 60;
 
 export interface SweepDeps {
   app: Pick<ReturnType<typeof createPaymentsApp>, 'redrive'>;
   documentClient: DynamoDBDocumentClient;
   config: AppConfig;
+  /** How often sweeps run, in ms: a failed attempt waits one interval, then doubling. */
+  intervalMs: number;
   /** @default Date.now */
   now?: () => number;
   log?: (line: Record<string, unknown>) => void;
@@ -28,6 +36,7 @@ export function createRecoverySweep(deps: SweepDeps): (deadlineEpochMs?: number)
       store,
       redrive: (record) => deps.app.redrive(record, contextUntil(Math.min(deadlineEpochMs, now() + attemptMs), now)),
       windowMs: deps.config.recovery.windowSeconds * 1000,
+      backoffMs: backoffFrom(deps.intervalMs),
       stopAtEpochMs: deadlineEpochMs - attemptMs,
       now,
       log: deps.log,

@@ -23,7 +23,7 @@ export interface RecoveryOptions {
    * needs attention. Infinity for a processor that deduplicates for ever (the simulator).
    */
   windowMs: number;
-  /** The pause after the nth failed attempt, in ms. @default 10 s doubling, at most 15 min */
+  /** The pause after the nth failed attempt, in ms. @default backoffFrom(10 s) */
   backoffMs?: (attempts: number) => number;
   /** When to stop starting re-drives (the invocation's own deadline). @default never */
   stopAtEpochMs?: number;
@@ -41,7 +41,8 @@ export interface RecoverySummary {
   skipped: number;
 }
 
-export const defaultBackoffMs = (attempts: number) => Math.min(10_000 * 2 ** Math.max(0, attempts - 1), 15 * 60_000);
+/** A pause that starts at `firstMs` (a sweep interval) and doubles per failed attempt, at most 15 min. */
+export const backoffFrom = (firstMs: number) => (attempts: number) => Math.min(firstMs * 2 ** Math.max(0, attempts - 1), 15 * 60_000);
 
 /**
  * One sweep: every in-progress record whose lease lapsed is run again, once, oldest first. A
@@ -50,7 +51,7 @@ export const defaultBackoffMs = (attempts: number) => Math.min(10_000 * 2 ** Mat
  */
 export async function recoverDue(options: RecoveryOptions): Promise<RecoverySummary> {
   const now = options.now ?? Date.now;
-  const backoffMs = options.backoffMs ?? defaultBackoffMs;
+  const backoffMs = options.backoffMs ?? backoffFrom(10_000);
   const log = options.log ?? (() => {});
   const summary: RecoverySummary = { due: 0, recovered: 0, failed: 0, needsAttention: 0, skipped: 0 };
   const due = await options.store.list('due', now() - (options.graceMs ?? 0));

@@ -24,6 +24,7 @@ export const TableSchema = {
     name: 'payments-by-tenant',
     partitionKey: 'paymentsByTenantPk',
     sortKey: 'paymentsByTenantSk',
+    sortKeyType: 'S',
     /** Only the payment itself is copied into the index: a list needs nothing else. */
     projectedAttributes: ['payment'],
     shards: 8,
@@ -39,6 +40,7 @@ export const TableSchema = {
     partitionKey: 'recoveryShard',
     /** The lease end itself (a number): a takeover moves the record along without an extra write. */
     sortKey: 'leaseUntilEpochMs',
+    sortKeyType: 'N',
     projectedAttributes: ['tenant', 'idempotencyKey', 'executionId', 'request', 'recovery', 'createdAtEpochMs'],
     shards: 16,
   },
@@ -53,8 +55,8 @@ export const KeyPrefix = {
   Charge: 'charge#',
 } as const;
 
-const index = TableSchema.paymentsIndex;
-const recovery = TableSchema.recoveryIndex;
+/** Every secondary index of the table: both sparse, both keyed by string partitions and a sort key. */
+export const SECONDARY_INDEXES = [TableSchema.paymentsIndex, TableSchema.recoveryIndex] as const;
 
 /** The CreateTable input for local mode and tests; the CDK stack builds the same shape. */
 export function createTableInput(tableName: string) {
@@ -62,30 +64,20 @@ export function createTableInput(tableName: string) {
     TableName: tableName,
     AttributeDefinitions: [
       { AttributeName: TableSchema.partitionKey, AttributeType: 'S' as const },
-      { AttributeName: index.partitionKey, AttributeType: 'S' as const },
-      { AttributeName: index.sortKey, AttributeType: 'S' as const },
-      { AttributeName: recovery.partitionKey, AttributeType: 'S' as const },
-      { AttributeName: recovery.sortKey, AttributeType: 'N' as const },
+      ...SECONDARY_INDEXES.flatMap((index) => [
+        { AttributeName: index.partitionKey, AttributeType: 'S' as const },
+        { AttributeName: index.sortKey, AttributeType: index.sortKeyType },
+      ]),
     ],
     KeySchema: [{ AttributeName: TableSchema.partitionKey, KeyType: 'HASH' as const }],
-    GlobalSecondaryIndexes: [
-      {
-        IndexName: index.name,
-        KeySchema: [
-          { AttributeName: index.partitionKey, KeyType: 'HASH' as const },
-          { AttributeName: index.sortKey, KeyType: 'RANGE' as const },
-        ],
-        Projection: { ProjectionType: 'INCLUDE' as const, NonKeyAttributes: [...index.projectedAttributes] },
-      },
-      {
-        IndexName: recovery.name,
-        KeySchema: [
-          { AttributeName: recovery.partitionKey, KeyType: 'HASH' as const },
-          { AttributeName: recovery.sortKey, KeyType: 'RANGE' as const },
-        ],
-        Projection: { ProjectionType: 'INCLUDE' as const, NonKeyAttributes: [...recovery.projectedAttributes] },
-      },
-    ],
+    GlobalSecondaryIndexes: SECONDARY_INDEXES.map((index) => ({
+      IndexName: index.name,
+      KeySchema: [
+        { AttributeName: index.partitionKey, KeyType: 'HASH' as const },
+        { AttributeName: index.sortKey, KeyType: 'RANGE' as const },
+      ],
+      Projection: { ProjectionType: 'INCLUDE' as const, NonKeyAttributes: [...index.projectedAttributes] },
+    })),
     BillingMode: 'PAY_PER_REQUEST' as const,
   };
 }

@@ -89,7 +89,7 @@ export async function createDriver(kind: DriverKind, options: DriverOptions = {}
   let app = createPaymentsApp({ client, config, processor, now });
   let handler = app.handler;
   const sweep = () =>
-    createRecoverySweep({ app, documentClient: DynamoDBDocumentClient.from(client), config, now })();
+    createRecoverySweep({ app, documentClient: DynamoDBDocumentClient.from(client), config, now, intervalMs: 10_000 })();
   const common = {
     kind,
     table,

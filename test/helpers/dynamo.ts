@@ -22,8 +22,12 @@ export async function createTestTable(label = 'test'): Promise<TestTable> {
     tableName,
     endpoint,
     async drop() {
-      await client.send(new DeleteTableCommand({ TableName: tableName }));
-      client.destroy();
+      try {
+        await client.send(new DeleteTableCommand({ TableName: tableName }));
+      } finally {
+        // Even when the table is already gone: a live client's sockets keep a jest worker running.
+        client.destroy();
+      }
     },
   };
 }

@@ -65,10 +65,15 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
   const handler = options.handler ?? createPaymentsHandler({ client: table.client, config });
   const logs: string[] = [];
   const server = createLocalServer({ handler, functionTimeoutSeconds: options.functionTimeoutSeconds, log: (line) => logs.push(line) });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => resolve());
+    });
+  } catch (error) {
+    await table.drop();
+    throw error;
+  }
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
   const request = async (method: string, path: string, requestOptions: RequestOptions = {}): Promise<LocalResponse> => {
@@ -102,11 +107,14 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
     request,
     createPayment: (idempotencyKey, body, more = {}) => request('POST', '/payments', { ...more, idempotencyKey, body }),
     async close() {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
-      await table.drop();
+      try {
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        });
+      } finally {
+        await table.drop();
+      }
     },
   };
 }

@@ -6,7 +6,6 @@ import { join, resolve } from 'node:path';
 import { freePort } from '../../local/dynamodb-local';
 
 const ROOT = resolve(__dirname, '../..');
-const TSX = join(ROOT, 'node_modules/.bin/tsx');
 
 interface Running {
   child: ChildProcess;
@@ -14,12 +13,12 @@ interface Running {
   exited: Promise<number | null>;
 }
 
-/** `npm start` without npm: the same `tsx local/main.ts`, so signals reach it directly. */
+/** `npm start` without npm: the same `node --import tsx local/main.ts`, so signals reach it directly. */
 function startLocalMode(env: Record<string, string>): Running {
   const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
   // The run's DynamoDB Local must not be used: this test is about the embedded one.
   if (!('DYNAMODB_ENDPOINT' in env)) delete childEnv.DYNAMODB_ENDPOINT;
-  const child = spawn(TSX, ['local/main.ts'], { cwd: ROOT, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'local/main.ts'], { cwd: ROOT, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -64,7 +63,14 @@ describe('local mode: `npm start` end to end', () => {
     dataDir = mkdtempSync(join(tmpdir(), 'local-main-'));
   });
   afterAll(async () => {
-    for (const running of started) if (running.child.exitCode === null) running.child.kill('SIGKILL');
+    // SIGTERM first: a SIGKILL of the tsx CLI would orphan local mode (it notices, but only after a
+    // moment), and the orphan would hold this worker's pipes open.
+    for (const running of started) {
+      if (running.child.exitCode !== null || running.child.signalCode !== null) continue;
+      running.child.kill('SIGTERM');
+      const exited = await Promise.race([running.exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 10_000))]);
+      if (!exited) running.child.kill('SIGKILL');
+    }
     // A failed test must not leave its DynamoDB Local behind; only our own pids are touched.
     for (const pid of javaPids) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
     rmSync(dataDir, { recursive: true, force: true });
