@@ -13,7 +13,8 @@ const PROJECT_ROOT = path.join(__dirname, '..', '..');
 /**
  * Every DynamoDB action the payments code performs, and nothing more. TransactWriteItems needs no
  * action of its own: each item in it is authorized as the item-level action it performs.
- * No DeleteItem (a key is released by a guarded update), no Scan; Query only on the list index.
+ * No DeleteItem (a key is released by a guarded update), no Scan; Query only on the function's
+ * own index (the payments list, or the recovery index), granted below.
  */
 const TABLE_ACTIONS = [
   'dynamodb:GetItem',
@@ -116,7 +117,7 @@ export class PaymentsFunction extends Construct {
     if (props.queryIndexes.length > 0) {
       this.role.addToPolicy(
         new iam.PolicyStatement({
-          sid: 'PaymentsIndexQuery',
+          sid: 'OwnIndexQuery',
           actions: ['dynamodb:Query'],
           resources: props.queryIndexes.map((index) => `${props.table.tableArn}/index/${index}`),
         }),

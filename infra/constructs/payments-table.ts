@@ -17,7 +17,10 @@ export class PaymentsTable extends Construct {
 
   constructor(scope: Construct, id: string, props: PaymentsTableProps) {
     super(scope, id);
-    this.table = new dynamodb.Table(this, 'Table', {
+    // 'TableV2': the v2 layout (digest keys, payments inside their records, two indexes) cannot
+    // read a v1 table, and CloudFormation adds at most one index per update. A new logical id makes
+    // an upgrade create a fresh table with both indexes; a retained v1 table is left as it was.
+    this.table = new dynamodb.Table(this, 'TableV2', {
       partitionKey: { name: TableSchema.partitionKey, type: dynamodb.AttributeType.STRING },
       // On demand: no capacity to plan, nothing billed while idle.
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,

@@ -17,13 +17,21 @@ const TRANSIENT_CLIENT_ERRORS = new Set([
   'RequestLimitExceeded',
   'TransactionConflictException',
   'TransactionInProgressException',
+  // Multi-Region strongly consistent tables: a concurrent write in another Region.
+  'ReplicatedWriteConflictException',
 ]);
+
+/** How @aws-sdk/util-dynamodb words a value it will not marshal (undefined, a class instance, a function). */
+const MARSHALL_REFUSAL = /^(Pass options\.|Unsupported type passed)/;
 
 function isPermanent(error: unknown): boolean {
   const e = error as { name?: string; $fault?: string; $metadata?: { httpStatusCode?: number } } | undefined;
   if (!e || TRANSIENT_CLIENT_ERRORS.has(e.name ?? '')) return false;
-  // A 4xx answer DynamoDB gave on purpose; no answer at all (network, timeout) has no status.
-  return e.$fault === 'client' && (e.$metadata?.httpStatusCode ?? 0) >= 400;
+  // A 4xx answer DynamoDB gave on purpose.
+  if (e.$fault === 'client' && (e.$metadata?.httpStatusCode ?? 0) >= 400) return true;
+  // No answer at all: the network or a timeout (transient), or the SDK refusing to build the
+  // request (a value it cannot marshal: a bug no retry fixes). Only the SDK's own errors carry $metadata.
+  return e.$metadata === undefined && (error instanceof TypeError || MARSHALL_REFUSAL.test(String((error as Error).message)));
 }
 
 /** Cancellation reasons that say "not now" rather than "never": DynamoDB's capacity or a concurrent write. */

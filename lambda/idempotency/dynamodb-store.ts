@@ -310,6 +310,6 @@ function assertFits(completed: IdempotencyRecord, stored: StoredResponse, attrib
   if (bytes > MAX_RECORD_BYTES) throw new ResponseTooLargeError(bytes);
 }
 
-/** More than every attribute of a record but its response takes (the key alone may be 2 KB). */
+/** More than every attribute of a record but its response and attachment take (tenant and key up to about 1 KB). */
 const ROUGH_RECORD_BYTES = 4 * 1024;
 

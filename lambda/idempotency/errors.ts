@@ -25,8 +25,9 @@ export class KeyReusedError extends HttpError {
 }
 
 /**
- * 503: DynamoDB did not answer (after the SDK's own retries). On a claim nothing was done; on a
- * completion the charge may have been made: either way the same key, retried, finds out.
+ * 503: DynamoDB did not answer (after the SDK's own retries). The outcome is unknown: a claim
+ * whose answer was lost may have landed (recovery then finishes it), a completion may come after
+ * a charge. Either way the same key, retried, finds out without charging twice.
  */
 export class StoreUnavailableError extends HttpError {
   override name = 'StoreUnavailableError';

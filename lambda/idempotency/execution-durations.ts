@@ -30,12 +30,14 @@ export class ExecutionDurations {
   }
 
   /**
-   * When a request that has been running since `startedAtEpochMs` is likely done: the typical
-   * duration less what has passed, at least 1 s, and never past the lease's lapse (after which a
+   * When a request that has been running since `startedAtEpochMs` is likely done, in whole
+   * seconds as `Retry-After` counts them (as ms): the typical duration less what has passed,
+   * rounded up, at least 1 s, and never past the lease's lapse, rounded down (after the lapse a
    * retry takes the key over whether or not the holder finished).
    */
   retryAfterMs(startedAtEpochMs: number, leaseUntilEpochMs: number, nowMs: number): number {
-    const expectedMs = this.typicalMs() - (nowMs - startedAtEpochMs);
-    return Math.min(Math.max(expectedMs, 1_000), Math.max(leaseUntilEpochMs - nowMs, 1_000));
+    const expectedSeconds = Math.ceil((this.typicalMs() - (nowMs - startedAtEpochMs)) / 1000);
+    const leaseSeconds = Math.floor((leaseUntilEpochMs - nowMs) / 1000);
+    return Math.max(1, Math.min(expectedSeconds, leaseSeconds)) * 1000;
   }
 }

@@ -153,6 +153,9 @@ export function idempotency(options: IdempotencyOptions): middy.MiddlewareObj<Ht
    * Completes the record with the response, or, when DynamoDB could never store it (too large,
    * refused as invalid), with the 500 that says so: a result that cannot be kept must not send the
    * key back for a second execution that would end the same way. Returns what the client gets.
+   * Not so for a result the handler asked to keep for good (a payment): a stored 500 would leave
+   * its effect (the charge) with no record of it and expire, so the key is released instead, and
+   * retries or recovery keep meeting the refusal until it is fixed or flagged for attention.
    */
   const complete = async (state: ClaimState, response: HttpResponse, tenant: string): Promise<HttpResponse> => {
     let completed: IdempotencyRecord;
@@ -161,7 +164,7 @@ export function idempotency(options: IdempotencyOptions): middy.MiddlewareObj<Ht
     } catch (error) {
       // With the handler's own writes in the transaction, the refusal may be theirs: not ours to settle.
       const unstorable = error instanceof ResponseTooLargeError || (error instanceof StoreRejectedError && state.writes.length === 0);
-      if (!unstorable) throw error;
+      if (!unstorable || state.attachment.retainForever) throw error;
       console.error(JSON.stringify({ level: 'error', message: 'result could not be stored; completing with a 500', code: error.code, error: String(error.cause) }));
       completed = await options.store.complete(state.record, problemResponse(error.status, error.code, error.title, error.detail), [], now());
     }

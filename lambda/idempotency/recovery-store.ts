@@ -1,9 +1,7 @@
-import { type DynamoDBDocumentClient, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { TableSchema } from '../shared/table';
 import { isConditionFailure, storeError } from './dynamodb-errors';
-import { keyDigest } from './record-key';
 import { type IdempotencyRecord, type RecoveryState, RecordStatus } from './record';
-import { recoveryShardFor } from './dynamodb-store';
 
 const INDEX = TableSchema.recoveryIndex;
 
@@ -22,10 +20,28 @@ export class DynamoDbRecoveryStore {
   constructor(private readonly options: { documentClient: DynamoDBDocumentClient; tableName: string }) {}
 
   /** Records in `listing` whose lease ended by `lapsedBeforeEpochMs`, oldest lease first, from every shard. */
-  async list(listing: RecoveryListing, lapsedBeforeEpochMs: number, limitPerShard = 25): Promise<RecoverableRecord[]> {
+  async list(listing: RecoveryListing, lapsedBeforeEpochMs: number, limitPerShard = 100): Promise<RecoverableRecord[]> {
     const shards = Array.from({ length: INDEX.shards }, (_, shard) => `${listing}#${shard}`);
     const pages = await Promise.all(shards.map((shard) => this.queryShard(shard, lapsedBeforeEpochMs, limitPerShard)));
     return pages.flat().sort((a, b) => a.leaseUntilEpochMs - b.leaseUntilEpochMs);
+  }
+
+  /** Whether the record completed (after a re-drive: its answer alone does not say). Strongly consistent. */
+  async isCompleted(record: RecoverableRecord): Promise<boolean> {
+    try {
+      const { Item } = await this.options.documentClient.send(
+        new GetCommand({
+          TableName: this.options.tableName,
+          Key: { [TableSchema.partitionKey]: record.pk },
+          ProjectionExpression: '#status, executionId',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ConsistentRead: true,
+        }),
+      );
+      return Item?.status === RecordStatus.Completed && Item.executionId === record.executionId;
+    } catch (error) {
+      throw storeError(error);
+    }
   }
 
   /**
@@ -38,7 +54,7 @@ export class DynamoDbRecoveryStore {
 
   /** Moves the record to the attention listing: recovery stops trying; a client retry still may. */
   async needsAttention(record: RecoverableRecord, recovery: RecoveryState, nowMs: number): Promise<boolean> {
-    const shard = recoveryShardFor(keyDigest(record.tenant, record.idempotencyKey), 'attention');
+    const shard = record.recoveryShard.replace(/^due#/, 'attention#');
     return this.guardedUpdate(record, nowMs, 'SET recovery = :recovery, recoveryShard = :shard', { ':recovery': recovery, ':shard': shard });
   }
 

@@ -106,10 +106,9 @@ export const CreatePaymentBody = z.pipe(
 export type CreatePaymentInput = z.output<typeof CreatePaymentBody>;
 
 /**
- * Bound on a tenant's JSON-encoded size. Keys are `prefix` + JSON.stringify([tenant, key]) and
- * DynamoDB allows 2048 bytes: with the longest prefix (`payment#`, 8), the brackets and comma (3)
- * and the worst Idempotency-Key (255 visible ASCII characters that each escape to 2 bytes, plus
- * quotes: 512) a key is at most 1035 bytes, leaving room for a GSI or sort key built the same way.
+ * Bound on a tenant's JSON-encoded size. The record's key is a fixed-size digest, but the tenant
+ * is stored whole in the record and in the payments index's partition key,
+ * JSON.stringify([tenant, shard]), which DynamoDB caps at 2048 bytes; 512 bytes keeps both small.
  * The 256-character limit stays too: the tenant goes into Stripe metadata (values up to 500).
  */
 export const MAX_TENANT_ENCODED_BYTES = 512;

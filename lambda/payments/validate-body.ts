@@ -5,7 +5,7 @@ import { badRequest, payloadTooLarge, unsupportedMediaType } from '../http/error
 import type { HttpRequest, HttpResponse } from '../http/types';
 import { parseOrThrow } from './schema';
 
-/** Far above the largest valid payment (about 12 KB), far below Lambda's 6 MB payload limit. */
+/** Above the largest valid payment (about 12 KB of ASCII, some 35 KB with multi-byte text), far below Lambda's 6 MB payload limit. */
 export const MAX_BODY_BYTES = 64 * 1024;
 
 /**

@@ -46,8 +46,8 @@ export const backoffFrom = (firstMs: number) => (attempts: number) => Math.min(f
 
 /**
  * One sweep: every in-progress record whose lease lapsed is run again, once, oldest first. A
- * 2xx-4xx answer means the record completed (recovered); a 409 means a client retry holds it; a
- * 5xx is a failed attempt, deferred with backoff until the processor's window nears its end.
+ * record that completed is recovered; a 409 means a client retry holds it; anything else is a
+ * failed attempt, deferred with backoff until the processor's window nears its end.
  */
 export async function recoverDue(options: RecoveryOptions): Promise<RecoverySummary> {
   const now = options.now ?? Date.now;
@@ -82,7 +82,9 @@ async function attempt(
     status = 500;
   }
   if (status === 409) return 'skipped';
-  if (status < 500) return 'recovered';
+  // An answer below 500 is what completing looks like, but a 4xx thrown after the claim (not stored,
+  // the key released) looks the same: only a completed record counts.
+  if (status < 500 && (await options.store.isCompleted(record))) return 'recovered';
   const attempts = (record.recovery?.attempts ?? 0) + 1;
   const nowMs = now();
   const recovery: RecoveryState = { attempts, notBeforeEpochMs: nowMs + backoffMs(attempts), lastStatus: status };

@@ -56,6 +56,13 @@ export const DynamoErrors = {
     new ProvisionedThroughputExceededException({ message: 'The level of configured provisioned throughput was exceeded (injected)', $metadata: { httpStatusCode: 400 } }),
   throttling: () => new ThrottlingException({ message: 'Rate of requests exceeds the allowed throughput (injected)', $metadata: { httpStatusCode: 400 } }),
   internalServerError: () => new InternalServerError({ message: 'Internal server error (injected)', $metadata: { httpStatusCode: 500 } }),
+  /** DynamoDB refusing a request as invalid (an item too large, a bad value): no retry fixes it. */
+  validation: () =>
+    Object.assign(new Error('One or more parameter values were invalid (injected)'), {
+      name: 'ValidationException',
+      $fault: 'client',
+      $metadata: { httpStatusCode: 400 },
+    }),
   /** What the SDK's HTTP handler throws when the socket times out waiting for the answer. */
   socketTimeout: () => Object.assign(new Error('Connection timed out after 1000 ms (injected)'), { name: 'TimeoutError', code: 'ETIMEDOUT' }),
   /** A transaction DynamoDB cancelled because one of its items was throttled (the SDK does not retry it). */

@@ -171,8 +171,32 @@ describe('DynamoDB failing beyond a single step', () => {
     expect(failed.status).toBe(503);
     expect(failed.json).toMatchObject({ code: 'store_unavailable', status: 503 });
     expect(Number(failed.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    // A GET has no key to retry with: the detail must not tell the client about one.
+    expect(failed.json.detail).not.toMatch(/Idempotency-Key/);
+    expect(failed.json.detail).toMatch(/Retry the request/);
 
     faults.clear();
     expect((await driver.get(created.json.id)).text).toBe(created.text);
+  });
+});
+
+describe('DynamoDB refusing the completing write of a payment as invalid', () => {
+  beforeEach(() => start());
+
+  test('a 500 without Retry-After that stores nothing: the charge is never left behind a stored error that expires', async () => {
+    faults.inject({ step: Step.Complete, fault: { kind: 'error', error: DynamoErrors.validation }, times: 1 });
+    const failed = await post();
+    expect(failed.status).toBe(500);
+    expect(failed.json).toMatchObject({ code: 'store_rejected' });
+    expect(failed.headers['retry-after']).toBeUndefined();
+    const [record] = (await driver.contents()).records;
+    // Not completed with the error (that would expire and let the key charge again): released.
+    expect(record).toMatchObject({ status: 'IN_PROGRESS' });
+    expect(record).not.toHaveProperty('expiresAtEpochSeconds');
+    expect(released(record)).toBe(true);
+
+    const retry = await post();
+    expect(retry.status).toBe(201);
+    expect(ledgerFigures(await driver.contents())).toEqual(soundLedger(1)); // the same charge, now with its payment
   });
 });

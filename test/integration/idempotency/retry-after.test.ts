@@ -55,6 +55,8 @@ describe('Retry-After on a 409 is when the first request is likely done, not the
     expect(estimate.retryAfterMs(0, 11_000, 2_000)).toBe(9_000);
     // Past the estimate, the floor is 1 s.
     expect(estimate.retryAfterMs(0, 60_000, 40_000)).toBe(1_000);
+    // A lease lapsing in 2.2 s: 2 s, never rounded up past the lapse.
+    expect(estimate.retryAfterMs(0, 4_200, 2_000)).toBe(2_000);
   });
 
   test('the estimate follows what executions in this container took', async () => {

@@ -57,10 +57,12 @@ describe('local mode recovery after kill -9', () => {
 
     const second = startLocalMode(env());
     const url = await second.url();
+    const upEpochMs = Date.now();
     const completed = await waitFor('recovery', async () => recordOf(await contents(), TENANT, 'k-crash')?.status === 'COMPLETED', 20_000);
     expect(completed).toBe(true);
-    // From the moment the lease lapsed: two sweeps at most (plus the sweep's own run).
-    expect(Date.now() - claimed!.leaseUntilEpochMs).toBeLessThan(2 * RECOVERY_INTERVAL_SECONDS * 1000 + 2_000);
+    // From when it could first act (lease lapsed, local mode up): two sweeps, plus a sweep's own
+    // run and this poll on a loaded machine.
+    expect(Date.now() - Math.max(claimed!.leaseUntilEpochMs, upEpochMs)).toBeLessThan(2 * RECOVERY_INTERVAL_SECONDS * 1000 + 3_000);
 
     const after = await contents();
     expect(ledgerFigures(after)).toEqual(soundLedger(1));

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { HttpError } from '../../../lambda/http/errors';
 import { ProcessorUnavailableError, type PaymentProcessor } from '../../../lambda/payments/processor';
 import { DynamoDbRecoveryStore } from '../../../lambda/idempotency/recovery-store';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -30,7 +31,7 @@ describe('recovery finishes in-progress payments without waiting for the client'
     'a holder that died %s and no retry: one sweep completes the payment with one charge; a later retry replays it',
     async (when) => {
       driver = await createDriver('handler', { config: { leaseMarginMs: 0 }, processor: dyingProcessor(when) });
-      const leaseMs = 2_000; // long enough to look at the table while the holder may still run
+      const leaseMs = 5_000; // long enough to look at the table, on a loaded machine, while the holder may still run
       void driver.post({ key: 'k-died', body: validPayment, remainingMs: leaseMs });
       await waitFor(async () => (await driver.contents()).records.length === 1);
       if (when === 'after-charge') await waitFor(async () => (await driver.contents()).charges.length === 1);
@@ -166,3 +167,35 @@ async function waitFor(probe: () => Promise<boolean>, timeoutMs = 10_000): Promi
     await sleep(20);
   }
 }
+
+describe('recovery counts a record as recovered only once it completed', () => {
+  test('a re-drive that ends in a 4xx without completing is a failed attempt: it backs off and ends needs-attention', async () => {
+    let clock = Date.now();
+    let calls = 0;
+    const driver = await createDriver('handler', {
+      config: { leaseMarginMs: 0, recovery: { windowSeconds: 60 } },
+      now: () => clock,
+      processor: () => ({
+        charge: async () => {
+          calls++;
+          // A refusal after the claim (a bug, a deploy that changed a rule): the key is released.
+          throw new HttpError(400, 'invalid_request', 'Bad Request', 'refused');
+        },
+      }),
+    });
+    try {
+      expect((await driver.post({ key: 'k-400', body: validPayment })).status).toBe(400);
+      // The 400 was not stored: the record is still in progress, released.
+      expect((await driver.contents()).records[0]).toMatchObject({ status: 'IN_PROGRESS' });
+
+      expect(await driver.recover()).toMatchObject({ due: 1, failed: 1, recovered: 0 });
+      expect(await driver.recover()).toMatchObject({ skipped: 1 }); // backing off, not re-driven every sweep
+      clock += 10 * 60_000;
+      expect(await driver.recover()).toMatchObject({ needsAttention: 1 });
+      expect(await driver.recover()).toMatchObject({ due: 0 });
+      expect(calls).toBe(3); // the first request and two attempts
+    } finally {
+      await driver.close();
+    }
+  });
+});
