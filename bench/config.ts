@@ -25,11 +25,11 @@ export interface BenchConfig {
    */
   coldStartRuns: number;
   /**
-   * The emulated network round trip of the sensitivity run (first executions and cold replays
-   * with this much added before every DynamoDB request), in ms; 0 skips that run.
-   * @default 1
+   * Whether to run the ranking again through the latency model (bench/latency/proxy.ts): first
+   * executions and cold replays with AWS's per-operation latency added. `BENCH_LATENCY_MODEL=0` skips it.
+   * @default true
    */
-  networkDelayMs: number;
+  latencyModel: boolean;
   /** Where bundles and the chart's inputs go; git-ignored. @default '.bench-out' */
   outDir: string;
 }
@@ -49,7 +49,7 @@ export function benchConfigFromEnv(env: Env): BenchConfig {
     budgetSeconds: int(env, 'BENCH_BUDGET_SECONDS', 270),
     concurrencies: (env.BENCH_CONCURRENCY ?? '1,8,32').split(',').map((c) => Number(c.trim())),
     coldStartRuns: int(env, 'BENCH_COLDSTART_RUNS', 30),
-    networkDelayMs: Number(env.BENCH_RTT_MS ?? 1),
+    latencyModel: env.BENCH_LATENCY_MODEL !== '0',
     outDir: env.BENCH_OUT_DIR ?? '.bench-out',
   };
 }

@@ -1,12 +1,12 @@
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
-import { localDynamoDbClient, startDynamoDbLocal } from '../local/dynamodb-local';
-import { bundle } from './coldstart/bundle';
+import { startDynamoDbLocal } from '../local/dynamodb-local';
+import { BUNDLE_OPTIONS, bundle } from './coldstart/bundle';
 import { measureColdStarts } from './coldstart/measure';
 import { benchConfigFromEnv } from './config';
 import { measureGrowth } from './cost/growth';
 import { measureSizing } from './cost/sizing';
-import { calibrate } from './load/calibration';
+import { startLatencyProxy } from './latency/proxy';
 import { type MatrixResult, runMatrix } from './load/matrix';
 import { measureHandlerOverhead } from './load/overhead';
 import { SCENARIO_IDS } from './load/scenarios';
@@ -17,10 +17,12 @@ import { writeResults } from './report/write';
 import { createVariant } from './variants';
 import { VARIANT_NAMES } from './variants/types';
 
-/** What the work after the main rounds takes on a loaded 2-core machine (sensitivity run, sizing, cold starts). */
-const AFTER_ROUNDS_SECONDS = 75;
+/** What the work after the main rounds takes on a loaded 2-core machine (latency-model run, sizing, cold starts). */
+const AFTER_ROUNDS_SECONDS = 150;
+/** Kept free at the end for the handler-overhead pass and writing the results. */
+const CLOSING_SECONDS = 10;
 
-/** `npm run bench`: DynamoDB Local up, load matrix, sizing, growth, cold starts, results written. */
+/** `npm run bench`: DynamoDB Local up, load matrix (plain and through the latency model), sizing, growth, cold starts, results written. */
 async function main(): Promise<void> {
   const startedMs = Date.now();
   const config = benchConfigFromEnv(process.env);
@@ -32,39 +34,38 @@ async function main(): Promise<void> {
   process.once('SIGINT', () => void dynamo.stop().then(() => process.exit(130)));
   const readCpu = cpuReader(dynamo.pid);
   let main: MatrixResult;
-  let network: MatrixResult | undefined;
+  let latency: MatrixResult | undefined;
   let sizing;
   let growth;
-  let calibration;
   try {
-    const calibrationClient = localDynamoDbClient(dynamo.endpoint);
-    await calibrate(calibrationClient, config.concurrencies, 150); // JVM warm-up, discarded
-    log('DynamoDB Local warmed up');
     const variants = await Promise.all(VARIANT_NAMES.map((name) => createVariant(name, dynamo.endpoint, `bench-${name}`)));
     const deadlineEpochMs = startedMs + (config.budgetSeconds - AFTER_ROUNDS_SECONDS) * 1000;
     const common = { concurrencies: config.concurrencies, requests: config.requests, readCpu };
-    main = await runMatrix(variants, { ...common, scenarios: SCENARIO_IDS, rounds: config.rounds, deadlineEpochMs }, log);
-    if (config.networkDelayMs > 0) {
-      const delayed = await Promise.all(
-        VARIANT_NAMES.map((name) => createVariant(name, dynamo.endpoint, `bench-rtt-${name}`, { networkDelayMs: config.networkDelayMs })),
-      );
-      network = await runMatrix(delayed, { ...common, scenarios: ['first', 'replay-cold'], rounds: 2, deadlineEpochMs: 0 }, (line) => log(`network delay ${line}`));
-      variants.push(...delayed);
+    main = await runMatrix(variants, { ...common, scenarios: SCENARIO_IDS, rounds: config.rounds, deadlineEpochMs, warmUpRequests: 128 }, log);
+    if (config.latencyModel) {
+      const proxy = await startLatencyProxy(dynamo.endpoint);
+      try {
+        const modelled = await Promise.all(VARIANT_NAMES.map((name) => createVariant(name, proxy.endpoint, `bench-aws-${name}`)));
+        latency = await runMatrix(modelled, { ...common, scenarios: ['first', 'replay-cold'], rounds: 2, deadlineEpochMs: 0, warmUpRequests: 32 }, (line) => log(`latency model ${line}`));
+        for (const v of modelled) v.client.destroy();
+      } finally {
+        proxy.close();
+      }
     }
-    calibration = await calibrate(calibrationClient, config.concurrencies, 300);
     sizing = await measureSizing(dynamo.endpoint, VARIANT_NAMES);
     growth = await measureGrowth(dynamo.endpoint);
-    log('calibration, sizing and growth done');
-    for (const client of [calibrationClient, ...variants.map((v) => v.client)]) client.destroy();
+    log('sizing and growth done');
+    for (const v of variants) v.client.destroy();
   } finally {
     await dynamo.stop();
   }
   log('DynamoDB Local stopped');
 
-  const bundles = [await bundle('ours', config.outDir), await bundle('powertools', config.outDir), await bundle('sdk-only', config.outDir)];
-  const coldStarts = measureColdStarts(bundles, config.coldStartRuns);
+  const bundles = [];
+  for (const options of BUNDLE_OPTIONS) for (const variant of ['ours', 'powertools'] as const) bundles.push(await bundle(variant, options, config.outDir));
+  const coldStarts = measureColdStarts(bundles, { runs: config.coldStartRuns, deadlineEpochMs: startedMs + (config.budgetSeconds - CLOSING_SECONDS) * 1000 });
   const overhead = await measureHandlerOverhead(VARIANT_NAMES, 1000);
-  log('cold starts and handler overhead done');
+  log(`cold starts (${coldStarts[0]?.runs ?? 0} fresh processes per bundle and source-map setting) and handler overhead done`);
 
   const durationSeconds = Math.round((Date.now() - startedMs) / 1000);
   const text = writeResults({
@@ -74,12 +75,11 @@ async function main(): Promise<void> {
     durationSeconds,
     cells: main.cells,
     comparisons: compare(main.cells),
-    networkCells: network?.cells ?? [],
-    networkComparisons: compare(network?.cells ?? []),
+    latencyCells: latency?.cells ?? [],
+    latencyComparisons: compare(latency?.cells ?? []),
     sizing,
     growth,
     coldStarts,
-    calibration,
     overhead,
   });
   console.log(text);

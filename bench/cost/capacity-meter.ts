@@ -1,12 +1,14 @@
 import { type AttributeValue, type DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { TableSchema } from '../../lambda/shared/table';
-import { failedWriteUnits, readUnits, writeUnits } from './capacity-units';
 import { itemSizeBytes } from '../../lambda/idempotency/item-size';
+import { TableSchema } from '../../lambda/shared/table';
+import { failedWriteUnits, indexWriteUnits, type Item, readUnits, writeUnits } from './capacity-units';
 
 /** One DynamoDB request and what AWS would bill for it. */
 export interface BilledRequest {
   operation: string;
+  /** Table write units; the list index's are apart, in `indexWriteUnits`. */
   writeUnits: number;
+  indexWriteUnits: number;
   readUnits: number;
   /** The items it touched, with their size before and after it, in bytes (0: no item). */
   items: { pk: string; beforeBytes: number; afterBytes: number }[];
@@ -26,17 +28,16 @@ interface Touch {
  */
 export function billRequests(client: DynamoDBClient, inspector: DynamoDBClient) {
   const log: BilledRequest[] = [];
-  const size = async (tableName: string, key: Key) => {
-    const { Item } = await inspector.send(new GetItemCommand({ TableName: tableName, Key: key, ConsistentRead: true }));
-    return Item ? itemSizeBytes(Item) : 0;
-  };
+  const read = async (tableName: string, key: Key) =>
+    (await inspector.send(new GetItemCommand({ TableName: tableName, Key: key, ConsistentRead: true }))).Item;
+  const size = (item: Item | undefined) => (item ? itemSizeBytes(item) : 0);
   client.middlewareStack.add(
     (next, context) => async (args) => {
       const operation = String(context.commandName ?? 'unknown').replace(/Command$/, '');
       const input = args.input as Record<string, any>;
       const touches = touched(operation, input);
       const tables = touches.map((t) => t.tableName);
-      const before = await Promise.all(touches.map((t, i) => size(tables[i]!, t.key)));
+      const before = await Promise.all(touches.map((t, i) => read(tables[i]!, t.key)));
       let conditionFailed = false;
       try {
         return await next(args);
@@ -44,16 +45,20 @@ export function billRequests(client: DynamoDBClient, inspector: DynamoDBClient) 
         conditionFailed = ['ConditionalCheckFailedException', 'TransactionCanceledException'].includes((error as Error).name);
         throw error;
       } finally {
-        const after = await Promise.all(touches.map((t, i) => size(tables[i]!, t.key)));
-        const items = touches.map((t, i) => ({ pk: t.key[TableSchema.partitionKey]?.S ?? '?', beforeBytes: before[i]!, afterBytes: after[i]! }));
+        const after = await Promise.all(touches.map((t, i) => read(tables[i]!, t.key)));
+        const items = touches.map((t, i) => ({ pk: t.key[TableSchema.partitionKey]?.S ?? '?', beforeBytes: size(before[i]), afterBytes: size(after[i]) }));
         let wcu = 0;
+        let indexWcu = 0;
         let rcu = 0;
         touches.forEach((t, i) => {
-          if (operation === 'GetItem') rcu += readUnits(before[i]!, input.ConsistentRead === true);
-          else if (conditionFailed) wcu += failedWriteUnits(before[i]!, t.transactional);
-          else wcu += writeUnits(before[i]!, after[i]!, t.transactional);
+          if (operation === 'GetItem') rcu += readUnits(size(before[i]), input.ConsistentRead === true);
+          else if (conditionFailed) wcu += failedWriteUnits(size(before[i]), t.transactional);
+          else {
+            wcu += writeUnits(size(before[i]), size(after[i]), t.transactional);
+            indexWcu += indexWriteUnits(before[i], after[i]);
+          }
         });
-        log.push({ operation, writeUnits: wcu, readUnits: rcu, items, conditionFailed });
+        log.push({ operation, writeUnits: wcu, indexWriteUnits: indexWcu, readUnits: rcu, items, conditionFailed });
       }
     },
     { step: 'build', name: 'benchCapacityBilling' },

@@ -1,3 +1,7 @@
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { itemSizeBytes } from '../../lambda/idempotency/item-size';
+import { TableSchema } from '../../lambda/shared/table';
+
 /**
  * On-demand capacity as AWS bills it (Developer Guide, "DynamoDB read and write operations"):
  * a write is 1 unit per started KB of the larger of the item before and after it, at least 1;
@@ -20,4 +24,34 @@ export function failedWriteUnits(existingBytes: number, transactional = false): 
 export function readUnits(itemBytes: number, consistent: boolean): number {
   const units = Math.max(1, Math.ceil(itemBytes / (4 * KB)));
   return consistent ? units : units / 2;
+}
+
+export type Item = Record<string, AttributeValue>;
+const INDEX = TableSchema.paymentsIndex;
+
+/**
+ * The item's entry in the list index, as the index stores it: the table key, the index keys
+ * and the projected attributes; none when the item lacks an index key (the index is sparse).
+ */
+export function indexEntry(item: Item | undefined): Item | undefined {
+  if (!item?.[INDEX.partitionKey] || !item[INDEX.sortKey]) return undefined;
+  const names = [TableSchema.partitionKey, INDEX.partitionKey, INDEX.sortKey, ...INDEX.projectedAttributes];
+  return Object.fromEntries(names.filter((name) => item[name] !== undefined).map((name) => [name, item[name]!]));
+}
+
+/**
+ * What a successful table write costs the list index (Developer Guide, "Global secondary indexes",
+ * provisioned throughput considerations): an entry put, updated or deleted is one write of its
+ * projected size; one whose index key changed is two (delete the old, put the new); a write that
+ * leaves the entry as it was, or an item outside the index, costs the index nothing.
+ */
+export function indexWriteUnits(before: Item | undefined, after: Item | undefined): number {
+  const [old, next] = [indexEntry(before), indexEntry(after)];
+  if (!old && !next) return 0;
+  if (old && next) {
+    const same = (name: string) => JSON.stringify(old[name]) === JSON.stringify(next[name]);
+    if ([...new Set([...Object.keys(old), ...Object.keys(next)])].every(same)) return 0;
+    if (!same(INDEX.partitionKey) || !same(INDEX.sortKey)) return writeUnits(itemSizeBytes(old), 0) + writeUnits(itemSizeBytes(next), 0);
+  }
+  return writeUnits(old ? itemSizeBytes(old) : 0, next ? itemSizeBytes(next) : 0);
 }

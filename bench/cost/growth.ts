@@ -32,8 +32,7 @@ type Run = (request: HttpRequest) => Promise<HttpResponse>;
  * Stored record size and write units as the response body grows. No payments API answer is this
  * large, so both layers wrap the same synthetic handler, which returns a JSON list of
  * payment-like objects (random ids: about as compressible as real API output) and writes nothing
- * else. Ours completes with one UpdateItem here; in the payments flow that update is part of a
- * transaction, which doubles its write units.
+ * else. Both complete with one UpdateItem of the record, as ours does in the payments flow.
  */
 export async function measureGrowth(endpoint: string): Promise<GrowthRow[]> {
   const inspector = localDynamoDbClient(endpoint);

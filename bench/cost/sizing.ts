@@ -8,6 +8,7 @@ import { POWERTOOLS_KEY_PREFIX } from '../variants/powertools';
 import { PLAIN_PAYMENT_PREFIX } from '../variants/plain-handler';
 import type { ProxyHandler, VariantName } from '../variants/types';
 import { type BilledRequest, billRequests } from './capacity-meter';
+import { indexEntry } from './capacity-units';
 import { itemSizeBytes } from '../../lambda/idempotency/item-size';
 
 export const PATHS = ['first', 'replay-cold', 'replay-warm', 'conflict-409', 'mismatch-422', 'invalid-400'] as const;
@@ -15,8 +16,11 @@ export type PathId = (typeof PATHS)[number];
 
 export interface PathCost {
   status: number;
-  requests: Omit<BilledRequest, 'conditionFailed'>[];
+  requests: BilledRequest[];
+  /** Table write units. */
   writeUnits: number;
+  /** List-index (GSI) write units, billed on top of the table's. */
+  indexWriteUnits: number;
   readUnits: number;
 }
 
@@ -24,11 +28,10 @@ export interface VariantSizing {
   variant: VariantName;
   paths: Partial<Record<PathId, PathCost>>;
   /** Stored item sizes, in bytes, by DynamoDB's rules. */
-  items: { recordInProgressBytes?: number; recordCompletedBytes?: number; paymentBytes?: number; chargeBytes?: number };
+  items: { recordInProgressBytes?: number; recordCompletedBytes?: number; paymentBytes?: number; chargeBytes?: number; indexEntryBytes?: number };
 }
 
 const PROCESSOR_LATENCY_MS = 300;
-
 
 /**
  * Walks every path of the request budget once per variant, at concurrency 1, and bills each
@@ -69,13 +72,20 @@ export async function measureSizing(endpoint: string, variantNames: readonly Var
   return sizings;
 }
 
-function cost(status: number, billed: BilledRequest[]): PathCost {
+function cost(status: number, requests: BilledRequest[]): PathCost {
+  const total = (units: (b: BilledRequest) => number) => requests.reduce((sum, b) => sum + units(b), 0);
   return {
     status,
-    requests: billed.map(({ conditionFailed: _, ...rest }) => rest),
-    writeUnits: billed.reduce((sum, b) => sum + b.writeUnits, 0),
-    readUnits: billed.reduce((sum, b) => sum + b.readUnits, 0),
+    requests,
+    writeUnits: total((b) => b.writeUnits),
+    indexWriteUnits: total((b) => b.indexWriteUnits),
+    readUnits: total((b) => b.readUnits),
   };
+}
+
+/** The path with a real processor: the simulator's own charge PutItem taken out. */
+export function withRealProcessor(path: PathCost): PathCost {
+  return cost(path.status, path.requests.filter((r) => !(r.items.length > 0 && r.items.every((item) => item.pk.startsWith(KeyPrefix.Charge)))));
 }
 
 /** Sizes of a completed record, a payment and a charge as stored (all requests are done by now). */
@@ -85,7 +95,9 @@ async function storedItems(client: DynamoDBClient, tableName: string): Promise<V
     const item = Items.find((candidate) => prefixes.some((prefix) => candidate.pk?.S?.startsWith(prefix)));
     return item ? itemSizeBytes(item) : undefined;
   };
+  const entry = Items.map(indexEntry).find((e) => e !== undefined);
   return {
+    indexEntryBytes: entry && itemSizeBytes(entry),
     recordCompletedBytes: sizeOf(KeyPrefix.Idempotency, POWERTOOLS_KEY_PREFIX),
     // Ours keeps the payment in its record; the other variants write a payment item of their own.
     paymentBytes: sizeOf(PLAIN_PAYMENT_PREFIX),

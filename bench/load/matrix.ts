@@ -2,7 +2,7 @@ import type { CpuReading } from '../meter/process-cpu';
 import { totalRequests } from '../meter/request-meter';
 import type { ProxyHandler, Variant, VariantName } from '../variants/types';
 import { type RunResult, runShots } from './runner';
-import { planScenario, type ScenarioId, STORM_BURST } from './scenarios';
+import { planScenario, type ScenarioId, STORM_BURST, WITHOUT_BASELINE } from './scenarios';
 import { addCounts, percentile, round, sum } from './stats';
 
 /** One (scenario, concurrency, variant) over all rounds. */
@@ -37,6 +37,8 @@ export interface MatrixPlan {
   requests: number;
   /** No round starts that would end after this (Date.now() ms), once MIN_ROUNDS ran. */
   deadlineEpochMs: number;
+  /** Requests per scenario and variant in the untimed warm-up (the first matrix also warms DynamoDB Local's JIT). */
+  warmUpRequests: number;
   readCpu: () => CpuReading;
 }
 
@@ -70,7 +72,7 @@ export async function runMatrix(variants: Variant[], plan: MatrixPlan, progress:
     for (const scenario of plan.scenarios) {
       const requests = scenario === 'storm' ? Math.ceil(plan.requests / STORM_BURST) * STORM_BURST : plan.requests;
       for (const concurrency of plan.concurrencies) {
-        for (const variant of variants) {
+        for (const variant of variants.filter((v) => runsIn(v, scenario))) {
           const tag = `r${r}-${scenario}-c${concurrency}`;
           const shots = planScenario(scenario, { variant, warm: warm.get(variant.name)!, requests, tag });
           await runShots(shots.prepare, PREPARE_CONCURRENCY, variant.meter, plan.readCpu);
@@ -89,14 +91,16 @@ export async function runMatrix(variants: Variant[], plan: MatrixPlan, progress:
   return { cells: [...runs.entries()].map(([id, results]) => summarize(id, results)), roundsRun };
 }
 
-/** JIT, connection pool and table warm-up, untimed. */
+/** JIT (ours and the JVM's), connection pool and table warm-up, untimed. */
 async function warmUp(variant: Variant, warm: ProxyHandler, plan: MatrixPlan): Promise<void> {
-  for (const scenario of ['first', 'replay-cold', 'storm'] as const) {
-    const shots = planScenario(scenario, { variant, warm, requests: 64, tag: `warmup-${scenario}` });
+  for (const scenario of (['first', 'replay-cold', 'storm'] as const).filter((s) => runsIn(variant, s))) {
+    const shots = planScenario(scenario, { variant, warm, requests: plan.warmUpRequests, tag: `warmup-${scenario}` });
     await runShots(shots.prepare, PREPARE_CONCURRENCY, variant.meter, plan.readCpu);
     await runShots(shots.shots, 8, variant.meter, plan.readCpu);
   }
 }
+
+const runsIn = (variant: Variant, scenario: ScenarioId) => variant.name !== 'baseline' || !WITHOUT_BASELINE.includes(scenario);
 
 const cellId = (scenario: ScenarioId, concurrency: number, variant: VariantName) => `${scenario}|${concurrency}|${variant}`;
 

@@ -19,6 +19,12 @@ export const SCENARIO_TITLES: Record<ScenarioId, string> = {
   mixed: 'mixed: 80% new keys, 20% retries of keys another container completed',
 };
 
+/**
+ * Scenarios the unsafe baseline sits out: it has no replays (every retry charges again), so its
+ * figures there would be first executions under another name, and cost the run the most time.
+ */
+export const WITHOUT_BASELINE: readonly ScenarioId[] = ['replay-cold', 'replay-warm'];
+
 /** Requests on one key in a storm: a burst as a client fleet retrying after a timeout sends it. */
 export const STORM_BURST = 32;
 

@@ -10,7 +10,8 @@ export interface Comparison {
   concurrency: number;
   /** ours ÷ Powertools and ours ÷ baseline: below 1 is better for latency and requests, above 1 for throughput. */
   vsPowertools: Ratios;
-  vsBaseline: Ratios;
+  /** Absent where the baseline sits out (replays: it has none). */
+  vsBaseline?: Ratios;
   /** Whether ours matched or beat Powertools on both throughput and p99 (acceptance scenarios only). */
   acceptance?: { throughputOk: boolean; p99Ok: boolean };
   /**
@@ -45,14 +46,14 @@ export function compare(cells: Cell[]): Comparison[] {
   for (const ours of cells.filter((c) => c.variant === 'ours')) {
     const powertools = find(ours.scenario, ours.concurrency, 'powertools');
     const baseline = find(ours.scenario, ours.concurrency, 'baseline');
-    if (!powertools || !baseline) continue;
+    if (!powertools) continue;
     const vsPowertools = ratios(ours, powertools);
     const paired = (a: number[], b: number[], better: (x: number, y: number) => boolean) => a.filter((x, i) => b[i] !== undefined && better(x, b[i]!)).length;
     comparisons.push({
       scenario: ours.scenario,
       concurrency: ours.concurrency,
       vsPowertools,
-      vsBaseline: ratios(ours, baseline),
+      ...(baseline ? { vsBaseline: ratios(ours, baseline) } : {}),
       roundsWon: {
         throughput: paired(ours.throughputByRoundRps, powertools.throughputByRoundRps, (x, y) => x >= y),
         p99: paired(ours.p99ByRoundMs, powertools.p99ByRoundMs, (x, y) => x <= y),

@@ -1,4 +1,3 @@
-import type { CalibrationRow } from '../load/calibration';
 import type { Cell } from '../load/matrix';
 import type { OverheadRow } from '../load/overhead';
 import { SCENARIO_IDS, SCENARIO_TITLES } from '../load/scenarios';
@@ -20,7 +19,7 @@ export function loadTable(cells: Cell[], comparisons: Comparison[]): string {
   const rows = ordered(cells).map((c) => {
     const cmp = comparisons.find((x) => x.scenario === c.scenario && x.concurrency === c.concurrency);
     const ratios = c.variant === 'ours' && cmp
-      ? `thr ${formatRatio(cmp.vsPowertools.throughput)} / ${formatRatio(cmp.vsBaseline.throughput)}; p99 ${formatRatio(cmp.vsPowertools.p99)} / ${formatRatio(cmp.vsBaseline.p99)}`
+      ? `thr ${formatRatio(cmp.vsPowertools.throughput)} / ${cmp.vsBaseline ? formatRatio(cmp.vsBaseline.throughput) : '–'}; p99 ${formatRatio(cmp.vsPowertools.p99)} / ${cmp.vsBaseline ? formatRatio(cmp.vsBaseline.p99) : '–'}`
       : '';
     const byRound = c.throughputByRoundRps;
     return [
@@ -95,26 +94,6 @@ export function acceptanceTable(cells: Cell[], comparisons: Comparison[]): strin
 
 export function scenarioList(): string {
   return SCENARIO_IDS.map((id) => `- \`${id}\`: ${SCENARIO_TITLES[id]}`).join('\n');
-}
-
-/** DynamoDB Local's own cost for the completion shapes: a transaction against two single writes. */
-export function calibrationTable(rows: CalibrationRow[]): string {
-  const table = markdownTable(
-    ['write shape', 'conc.', 'shapes/s', 'p50 ms', 'p99 ms'],
-    rows.map((r) => [r.shape, r.concurrency, r.opsPerSecond, r.p50Ms, r.p99Ms]),
-  );
-  const at1 = (shape: CalibrationRow['shape']) => rows.find((r) => r.concurrency === 1 && r.shape === shape)?.p50Ms;
-  const transaction = at1('TransactWriteItems (Update + Put)');
-  const twoWrites = at1('PutItem then UpdateItem');
-  if (transaction === undefined || twoWrites === undefined) return table;
-  const gap = transaction - twoWrites;
-  const verdict =
-    gap > 0
-      ? `the transaction takes ${formatNumber(gap)} ms longer than the two writes with their extra round trip: ours' completion wins only where a round trip costs more than that (on AWS it costs about a millisecond or more)`
-      : `the transaction is ${formatNumber(-gap)} ms faster than the two writes: the round trip it saves shows`;
-  return `${table}
-
-At concurrency 1 (p50), ${verdict}.`;
 }
 
 /** The handlers' own CPU per first execution, DynamoDB answered in-process. */

@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { ensureTable, localDynamoDbClient } from '../../local/dynamodb-local';
@@ -15,20 +14,13 @@ export interface VariantOptions {
   processorLatencyMs?: number;
   /** @default true */
   createTable?: boolean;
-  /**
-   * Added before every DynamoDB request: a network round trip, which loopback does not have.
-   * @default 0
-   */
-  networkDelayMs?: number;
 }
 
-/** Creates the variant's own client (metered) and table in the given DynamoDB Local. */
+/** Creates the variant's own client (metered) and table in the given DynamoDB Local (or a proxy in front of it). */
 export async function createVariant(name: VariantName, endpoint: string, tableName: string, options: VariantOptions = {}): Promise<Variant> {
   const client = localDynamoDbClient(endpoint);
   if (options.createTable !== false) await ensureTable(client, tableName);
   const meter = meterRequests(client);
-  const delayMs = options.networkDelayMs ?? 0;
-  if (delayMs > 0) client.middlewareStack.add((next) => async (args) => (await sleep(delayMs), next(args)), { step: 'finalizeRequest', name: 'benchNetworkDelay' });
   const base = configFromEnv({ TABLE_NAME: tableName });
   const latencyMs = options.processorLatencyMs ?? 0;
   const config = { ...base, processor: { ...base.processor, latencyMs } };

@@ -104,13 +104,12 @@ describe.each(FUNCTIONS)('function: $name', ({ prefix, timeout, index }) => {
     expect(fn.Properties.LoggingConfig).toEqual({ LogFormat: 'JSON', LogGroup: { Ref: expect.any(String) } });
   });
 
-  it("is given the table name, the key retention, the payments function's timeout and source maps through its environment", () => {
+  it("is given the table name, the key retention and the payments function's timeout through its environment, and no source maps (they cost the cold start)", () => {
     const [tableId] = onlyResource(dev.template, 'AWS::DynamoDB::Table');
     expect(functionNamed(dev.template, prefix).Properties.Environment.Variables).toEqual({
       TABLE_NAME: { Ref: tableId },
       IDEMPOTENCY_TTL_SECONDS: '86400',
       FUNCTION_TIMEOUT_SECONDS: String(FUNCTION_TIMEOUT_SECONDS),
-      NODE_OPTIONS: '--enable-source-maps',
     });
   });
 

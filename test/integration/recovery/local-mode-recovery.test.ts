@@ -67,7 +67,8 @@ describe('local mode recovery after kill -9', () => {
     const after = await contents();
     expect(ledgerFigures(after)).toEqual(soundLedger(1));
     expect(recordOf(after, TENANT, 'k-crash')!.payment.charge).toBe(charge.id);
-    expect(second.output()).toMatch(/recovery: 1 recovered/);
+    // The sweep logs once its whole run is done, a moment after the record completed.
+    await waitFor('the recovery log line', async () => /recovery: 1 recovered/.test(second.output()), 10_000);
 
     const retry = await postPayment(url, 'k-crash');
     expect(retry.status).toBe(201);
@@ -111,7 +112,7 @@ describe('local mode recovery after kill -9', () => {
     }, 30_000);
     expect(attention).toMatchObject({ idempotencyKey: 'k-doomed', recovery: { lastStatus: 502 } });
     expect(attention!.recovery!.attempts).toBeGreaterThanOrEqual(1);
-    expect(running.output()).toMatch(/1 need attention/);
+    await waitFor('the needs-attention log line', async () => /1 need attention/.test(running.output()), 10_000);
     expect((await contents()).charges.length).toBeLessThanOrEqual(1);
   });
 

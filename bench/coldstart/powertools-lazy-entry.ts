@@ -1,0 +1,17 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
+import { configFromEnv } from '../../lambda/payments/config';
+import { createPowertoolsHandler } from '../variants/powertools';
+import type { ProxyHandler } from '../variants/types';
+
+// bench/variants/powertools-entry.ts built on the first invocation, like bench/coldstart/lazy-entry.ts.
+let built: ProxyHandler | undefined;
+
+export const handler = (event: APIGatewayProxyEvent, context: Context) => {
+  if (!built) {
+    const config = configFromEnv(process.env);
+    const client = new DynamoDBClient({ endpoint: process.env.DYNAMODB_ENDPOINT || undefined });
+    built = createPowertoolsHandler({ client, tableName: config.tableName, ttlSeconds: config.idempotencyTtlSeconds });
+  }
+  return built(event, context);
+};
