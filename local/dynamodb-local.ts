@@ -96,7 +96,8 @@ export function localDynamoDbClient(endpoint: string): DynamoDBClient {
   });
 }
 
-function isAlive(pid: number): boolean {
+/** Whether a process with this id exists (EPERM: it does, but belongs to someone else). */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -127,7 +128,7 @@ function isDynamoDbLocalOn(pid: number, dataDir: string): boolean {
   return args.some((arg) => arg.endsWith('DynamoDBLocal.jar')) && dbPath >= 0 && args[dbPath + 1] === dataDir;
 }
 
-async function waitUntilGone(pid: number, timeoutMs: number): Promise<boolean> {
+export async function waitUntilGone(pid: number, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (isAlive(pid)) {
     if (Date.now() > deadline) return false;

@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { freePort } from '../../local/dynamodb-local';
+import { freePort, isAlive } from '../../local/dynamodb-local';
+import { postPayment } from '../helpers/local-mode-process';
 
 const ROOT = resolve(__dirname, '../..');
 
@@ -38,21 +39,8 @@ async function waitForBanner(running: Running): Promise<{ url: string; javaPid: 
   }
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
-const createPayment = (url: string, key: string) =>
-  fetch(`${url}/payments`, {
-    method: 'POST',
-    headers: { 'x-api-key': 'local-dev', 'Idempotency-Key': key, 'Content-Type': 'application/json' },
-    body: '{"amount":1000,"currency":"usd","source":"tok_visa"}',
-  });
+const createPayment = (url: string, key: string) => postPayment(url, key);
 
 describe('local mode: `npm start` end to end', () => {
   let dataDir: string;

@@ -2,6 +2,8 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { postPayment } from '../helpers/local-mode-process';
+import { isAlive, waitUntilGone } from '../../local/dynamodb-local';
 
 const ROOT = resolve(__dirname, '../..');
 const TSX = join(ROOT, 'node_modules/.bin/tsx');
@@ -42,34 +44,13 @@ async function waitForBanner(running: Running): Promise<{ url: string; pid: numb
   }
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
-async function waitUntilGone(pid: number, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (isAlive(pid)) {
-    if (Date.now() > deadline) return false;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return true;
-}
 
 function parentPid(pid: number): number {
   return Number(execFileSync('ps', ['-o', 'ppid=', '-p', String(pid)]).toString().trim());
 }
 
-const createPayment = (url: string, key: string) =>
-  fetch(`${url}/payments`, {
-    method: 'POST',
-    headers: { 'x-api-key': 'local-dev', 'Idempotency-Key': key, 'Content-Type': 'application/json' },
-    body: '{"amount":1000,"currency":"usd","source":"tok_visa"}',
-  });
+const createPayment = (url: string, key: string) => postPayment(url, key);
 
 describe('local mode: the embedded DynamoDB Local never outlives it', () => {
   let dataDir: string;
