@@ -18,6 +18,14 @@ export interface StackConfig {
    * @default 86400
    */
   idempotencyTtlSeconds: number;
+  /**
+   * An existing Secrets Manager secret (context `stripeSecret`: its name, or its complete ARN)
+   * holding `{"STRIPE_SECRET_KEY": "sk_…", "STRIPE_WEBHOOK_SECRET": "whsec_…"}`. When set, the
+   * functions charge through Stripe and the API serves POST /webhooks/stripe. The stack never
+   * creates the Stripe key: the deployer puts it there (README, "Use your Stripe account").
+   * @default undefined (the simulated processor)
+   */
+  stripeSecret?: string;
 }
 
 /** A stage name that is safe inside a CloudFormation stack name. */
@@ -41,8 +49,15 @@ export function stackConfigFromContext(node: Node): StackConfig {
   }
   const problem = retentionProblem(idempotencyTtlSeconds, FUNCTION_TIMEOUT_SECONDS);
   if (problem) throw new StackConfigError(`context idempotencyTtlSeconds: ${problem}`);
-  return { stage, idempotencyTtlSeconds };
+  const rawSecret = node.tryGetContext('stripeSecret');
+  if (rawSecret !== undefined && (typeof rawSecret !== 'string' || !SECRET_REFERENCE.test(rawSecret))) {
+    throw new StackConfigError('context stripeSecret must be a Secrets Manager secret name or its complete ARN (arn:aws:secretsmanager:…:secret:name-AbCdEf)');
+  }
+  return { stage, idempotencyTtlSeconds, ...(rawSecret ? { stripeSecret: rawSecret } : {}) };
 }
+
+/** A secret name (Secrets Manager's characters) or a complete secret ARN, with its 6-character suffix. */
+const SECRET_REFERENCE = /^(?:[A-Za-z0-9/_+=.@-]{1,512}|arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+-[A-Za-z0-9]{6})$/;
 
 /** True when the stage's data must survive the stack: everything but dev. */
 export const retainsData = (config: StackConfig): boolean => config.stage !== DEV_STAGE;

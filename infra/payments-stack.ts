@@ -1,4 +1,4 @@
-import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { ArnFormat, CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { retainsData, type StackConfig } from './config';
 import { PaymentsApi } from './constructs/payments-api';
@@ -21,7 +21,8 @@ export class PaymentsStack extends Stack {
     const logRemovalPolicy = retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
 
     const { table } = new PaymentsTable(this, 'Storage', { retainData });
-    const common = { table, idempotencyTtlSeconds: config.idempotencyTtlSeconds, logRemovalPolicy };
+    const stripe = config.stripeSecret ? stripeAccess(this, config.stripeSecret) : undefined;
+    const common = { table, idempotencyTtlSeconds: config.idempotencyTtlSeconds, logRemovalPolicy, ...stripe };
     const payments = new PaymentsFunction(this, 'Payments', {
       ...common,
       entry: 'payments/handler.ts',
@@ -37,7 +38,16 @@ export class PaymentsStack extends Stack {
         queryIndexes: [TableSchema.recoveryIndex.name],
       }).function,
     });
-    const { api, defaultKey } = new PaymentsApi(this, 'Http', { handler: payments.function, logRemovalPolicy });
+    // Stripe's events: a function of its own, so its role and its throttle are its own too.
+    const webhooks = stripe
+      ? new PaymentsFunction(this, 'StripeWebhooks', {
+          ...common,
+          entry: 'stripe/webhook-handler.ts',
+          description: 'Stripe webhooks: POST /webhooks/stripe, verified by signature, once per event',
+          queryIndexes: [],
+        })
+      : undefined;
+    const { api, defaultKey } = new PaymentsApi(this, 'Http', { handler: payments.function, webhookHandler: webhooks?.function, logRemovalPolicy });
 
     new CfnOutput(this, 'ApiUrl', { value: api.url, description: 'Base URL of the REST API stage' });
     new CfnOutput(this, 'ApiKeyId', {
@@ -46,5 +56,20 @@ export class PaymentsStack extends Stack {
     });
     new CfnOutput(this, 'FunctionName', { value: payments.function.functionName, description: 'For aws lambda invoke' });
     new CfnOutput(this, 'TableName', { value: table.tableName, description: 'The DynamoDB table' });
+    if (webhooks) {
+      new CfnOutput(this, 'StripeWebhookUrl', { value: `${api.url}webhooks/stripe`, description: "The endpoint to register in Stripe's dashboard" });
+    }
   }
+}
+
+/**
+ * What the functions need to charge through Stripe: the processor setting, the secret to read it
+ * from, and read access to that one secret. A name becomes the ARN pattern Secrets Manager gives it
+ * (the name plus a random 6-character suffix).
+ */
+function stripeAccess(stack: Stack, secret: string) {
+  const readableSecretArn = secret.startsWith('arn:')
+    ? secret
+    : stack.formatArn({ service: 'secretsmanager', resource: 'secret', resourceName: `${secret}-??????`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+  return { environment: { PAYMENT_PROCESSOR: 'stripe', STRIPE_SECRET_ID: secret }, readableSecretArn };
 }

@@ -2,6 +2,7 @@ import { isUtf8 } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
+import { STRIPE_WEBHOOK_PATH } from '../lambda/stripe/webhook';
 
 /** API Gateway refuses request bodies over 10 MB before calling the integration. */
 export const API_GATEWAY_BODY_LIMIT_BYTES = 10 * 1024 * 1024;
@@ -11,19 +12,23 @@ export const API_GATEWAY_INTEGRATION_TIMEOUT_SECONDS = 29;
 
 const STAGE = 'local';
 
+/** Like the ids API Gateway gives its resources. */
+const RESOURCE_IDS: Record<Route['resource'], string> = { '/payments': 'payments', '/payments/{id}': 'payment-id', [STRIPE_WEBHOOK_PATH]: 'stripe-webhook' };
+
 export interface Route {
   /** The API Gateway resource, e.g. `/payments/{id}`. */
-  resource: '/payments' | '/payments/{id}';
+  resource: '/payments' | '/payments/{id}' | typeof STRIPE_WEBHOOK_PATH;
   pathParameters: Record<string, string> | null;
 }
 
 /**
- * The REST API's two methods, matched on the raw path so an encoded `/` stays inside the id.
+ * The REST API's methods, matched on the raw path so an encoded `/` stays inside the id.
  * Anything else is what API Gateway calls a missing route (the stack maps it to 404).
  * Returns 'malformed' when the id is not valid percent-encoding.
  */
 export function matchRoute(method: string, rawPath: string): Route | null | 'malformed' {
   if ((method === 'POST' || method === 'GET') && rawPath === '/payments') return { resource: '/payments', pathParameters: null };
+  if (method === 'POST' && rawPath === STRIPE_WEBHOOK_PATH) return { resource: STRIPE_WEBHOOK_PATH, pathParameters: null };
   const segments = rawPath.split('/');
   if (method !== 'GET' || segments.length !== 3 || segments[1] !== 'payments' || !segments[2]) return null;
   try {
@@ -81,7 +86,8 @@ export interface ProxyEventInput {
   rawQuery: string;
   route: Route;
   body: Buffer;
-  apiKey: string;
+  /** Absent on the webhook route, which takes no API key. */
+  apiKey: string | undefined;
   requestId: string;
 }
 
@@ -126,8 +132,8 @@ export function buildProxyEvent({ req, rawPath, rawQuery, route, body, apiKey, r
         accessKey: null,
         accountId: null,
         // In AWS this is the id of the key, not the key itself; locally the key names the tenant.
-        apiKey,
-        apiKeyId: apiKey,
+        apiKey: apiKey ?? null,
+        apiKeyId: apiKey ?? null,
         caller: null,
         clientCert: null,
         cognitoAuthenticationProvider: null,
@@ -145,7 +151,7 @@ export function buildProxyEvent({ req, rawPath, rawQuery, route, body, apiKey, r
       requestId,
       requestTime: requestTime(now),
       requestTimeEpoch: now.getTime(),
-      resourceId: route.resource === '/payments' ? 'payments' : 'payment-id',
+      resourceId: RESOURCE_IDS[route.resource],
       resourcePath: route.resource,
       stage: STAGE,
     },

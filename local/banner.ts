@@ -33,8 +33,12 @@ export function banner(input: BannerInput): string {
     `  Invoke API  ${url}/2015-03-31/functions/payments/invocations`,
     `  Storage     ${storage}, table ${config.tableName} (${input.tableStatus})`,
     `  Data        ${data}`,
-    `  Function    timeout ${settings.functionTimeoutSeconds} s, retention ${config.idempotencyTtlSeconds} s, ` +
-      `processor latency ${config.processor.latencyMs} ms, failure rate ${config.processor.failureRate}`,
+    `  Function    timeout ${settings.functionTimeoutSeconds} s, retention ${config.idempotencyTtlSeconds} s, ${processorLine(config)}`,
+    ...(config.stripe
+      ? [
+          `  Webhooks    ${url}/webhooks/stripe  (Stripe-Signature checked with STRIPE_WEBHOOK_SECRET${config.stripe.webhookSecret ? '' : ': NOT SET, every event is refused with a 500'})`,
+        ]
+      : []),
     '',
     'Try it:',
     `  curl -i -X POST ${url}/payments \\`,
@@ -48,4 +52,11 @@ export function banner(input: BannerInput): string {
     '',
     'Ctrl-C stops the server and DynamoDB Local; DynamoDB Local also stops if this process is killed (kill -9 included).',
   ].join('\n');
+}
+
+/** The processor in one line; never its secret. */
+function processorLine(config: AppConfig): string {
+  if (!config.stripe) return `simulated processor, latency ${config.processor.latencyMs} ms, failure rate ${config.processor.failureRate}`;
+  const mode = config.stripe.secretKey?.includes('_live_') ? 'LIVE mode' : 'test mode';
+  return `Stripe (${mode}) at ${config.stripe.apiBaseUrl?.origin ?? 'https://api.stripe.com'}`;
 }

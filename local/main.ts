@@ -6,6 +6,8 @@ import { ConfigError, configFromEnv } from '../lambda/payments/config';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createPaymentsApp } from '../lambda/payments/app';
 import { createRecoverySweep } from '../lambda/recovery/sweep';
+import { createStripeWebhookHandler } from '../lambda/stripe/webhook';
+import type { Context } from 'aws-lambda';
 import { banner } from './banner';
 import { commandLine, ensureTable, localDynamoDbClient, startDynamoDbLocal, type RunningDynamoDb } from './dynamodb-local';
 import type { LambdaHandler } from './lambda-runtime';
@@ -90,8 +92,12 @@ async function main(): Promise<void> {
   // arrive during the few seconds DynamoDB Local takes wait for the handler.
   let provideHandler!: (handler: LambdaHandler) => void;
   const handlerReady = new Promise<LambdaHandler>((resolveHandler) => (provideHandler = resolveHandler));
+  let provideWebhookHandler!: (handler: LambdaHandler) => void;
+  const webhookHandlerReady = new Promise<LambdaHandler>((resolveHandler) => (provideWebhookHandler = resolveHandler));
   const server = createLocalServer({
     handler: async (event, context) => (await handlerReady)(event, context),
+    // Stripe's webhooks are served when Stripe charges: the signing secret comes with its settings.
+    ...(config.stripe ? { webhookHandler: async (event: unknown, context: Context) => (await webhookHandlerReady)(event, context) } : {}),
     functionTimeoutSeconds: settings.functionTimeoutSeconds,
     log: (line) => console.log(`${new Date().toISOString()} ${line}`),
   });
@@ -129,6 +135,7 @@ async function main(): Promise<void> {
 
   const app = createPaymentsApp({ client, config });
   provideHandler(app.handler);
+  if (config.stripe) provideWebhookHandler(createStripeWebhookHandler({ client, config }));
   const intervalMs = settings.recoveryIntervalSeconds * 1000;
   startRecovery(settings, createRecoverySweep({ app, documentClient: DynamoDBDocumentClient.from(client), config, intervalMs }));
   writeState(settings.stateFile, {

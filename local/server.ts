@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { problemType } from '../lambda/http/problem';
 import { FUNCTION_TIMEOUT_SECONDS } from '../lambda/payments/config';
 import { IDEMPOTENCY_KEY_HEADER, parseIdempotencyKey } from '../lambda/idempotency/key';
+import { STRIPE_WEBHOOK_PATH } from '../lambda/stripe/webhook';
 import {
   API_GATEWAY_BODY_LIMIT_BYTES,
   API_GATEWAY_INTEGRATION_TIMEOUT_SECONDS,
@@ -24,6 +25,8 @@ export const LOCAL_FUNCTION_NAME = 'payments';
 export interface LocalServerOptions {
   /** The function both APIs invoke. */
   handler: LambdaHandler;
+  /** The function behind `POST /webhooks/stripe` (no API key; Stripe signs instead). @default none: that route is a 404 */
+  webhookHandler?: LambdaHandler;
   /** The emulated Lambda timeout, in seconds (fractions allowed for tests). @default FUNCTION_TIMEOUT_SECONDS, the stack's */
   functionTimeoutSeconds?: number;
   /** @default 'payments' */
@@ -47,7 +50,7 @@ export function createLocalServer(options: LocalServerOptions): Server {
     const startedEpochMs = Date.now();
     const requestId = newRequestId();
     res.once('finish', () => log(`${req.method} ${req.url} -> ${res.statusCode} (${Date.now() - startedEpochMs} ms)`));
-    route(req, res, options.handler, settings, requestId).catch((error: unknown) => {
+    route(req, res, options, settings, requestId).catch((error: unknown) => {
       log(`internal error on ${req.method} ${req.url}: ${error instanceof Error ? error.stack : String(error)}`);
       if (res.headersSent) res.destroy();
       else sendProblem(res, GatewayProblem.InternalError, 'The local server could not complete the request; see its log.');
@@ -74,7 +77,8 @@ export function createLocalServer(options: LocalServerOptions): Server {
   return server;
 }
 
-async function route(req: IncomingMessage, res: ServerResponse, handler: LambdaHandler, settings: FunctionSettings, requestId: string) {
+async function route(req: IncomingMessage, res: ServerResponse, options: LocalServerOptions, settings: FunctionSettings, requestId: string) {
+  const { handler } = options;
   const method = req.method ?? 'GET';
   const target = req.url ?? '/';
   const queryAt = target.indexOf('?');
@@ -86,7 +90,13 @@ async function route(req: IncomingMessage, res: ServerResponse, handler: LambdaH
   const matched = matchRoute(method, rawPath);
   if (matched === null) {
     req.resume();
-    const detail = `No route for ${method} ${rawPath}. The API serves POST /payments and GET /payments/{id}.`;
+    const detail = `No route for ${method} ${rawPath}. The API serves POST /payments, GET /payments, GET /payments/{id} and POST ${STRIPE_WEBHOOK_PATH}.`;
+    return sendProblem(res, GatewayProblem.NotFound, detail, { 'x-amzn-RequestId': requestId });
+  }
+  if (matched !== 'malformed' && matched.resource === STRIPE_WEBHOOK_PATH) {
+    if (options.webhookHandler) return handleApiRequest(req, res, matched, options.webhookHandler, settings, requestId, rawPath);
+    req.resume();
+    const detail = `${STRIPE_WEBHOOK_PATH} needs PAYMENT_PROCESSOR=stripe and STRIPE_WEBHOOK_SECRET.`;
     return sendProblem(res, GatewayProblem.NotFound, detail, { 'x-amzn-RequestId': requestId });
   }
   if (matched === 'malformed') {
@@ -108,8 +118,8 @@ async function handleApiRequest(
   // Like the stack's gateway responses, the emulator's own answers to a POST echo a valid key.
   const key = route.resource === '/payments' ? parseIdempotencyKey(headerValue(req.rawHeaders, IDEMPOTENCY_KEY_HEADER.toLowerCase())) : undefined;
   const idHeader = { 'x-amzn-RequestId': requestId, ...(key?.ok ? { [IDEMPOTENCY_KEY_HEADER]: key.key } : {}) };
-  const apiKey = headerValue(req.rawHeaders, 'x-api-key')?.trim();
-  if (!apiKey) {
+  const apiKey = headerValue(req.rawHeaders, 'x-api-key')?.trim() || undefined;
+  if (!apiKey && route.resource !== STRIPE_WEBHOOK_PATH) {
     req.resume();
     const detail = 'An API key is required: send one in the x-api-key header (locally any non-empty key works and names the tenant).';
     return sendProblem(res, GatewayProblem.Forbidden, detail, idHeader);

@@ -32,7 +32,7 @@ export type RunOptions = BundleOptions & { sourceMaps: boolean };
 
 /** What lambda/shared/bundling.ts ships (the entry, lambda/payments/handler.ts, is eager). */
 export const SHIPPED_OPTIONS: RunOptions = {
-  sdk: PAYMENTS_BUNDLING.externalModules.length > 0 ? 'external' : 'bundled',
+  sdk: PAYMENTS_BUNDLING.externalModules.some((name) => RUNTIME_PROVIDED_MODULES.includes(name)) ? 'external' : 'bundled',
   client: 'eager',
   sourceMaps: PAYMENTS_NODE_OPTIONS.includes('--enable-source-maps'),
 };
@@ -64,7 +64,7 @@ export async function bundle(variant: BundledVariant, options: BundleOptions, ou
     sourcemap: true,
     sourcesContent: PAYMENTS_BUNDLING.sourcesContent,
     mainFields: PAYMENTS_BUNDLING.mainFields,
-    external: options.sdk === 'external' ? RUNTIME_PROVIDED_MODULES : [],
+    external: [...PAYMENTS_BUNDLING.externalModules, ...(options.sdk === 'external' ? RUNTIME_PROVIDED_MODULES : [])],
     logLevel: 'error',
   });
   return { variant, ...options, file, bytes: statSync(file).size, sourceMapBytes: statSync(`${file}.map`).size };

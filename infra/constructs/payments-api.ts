@@ -4,6 +4,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { IDEMPOTENCY_KEY_HEADER } from '../../lambda/idempotency/key';
+import { STRIPE_WEBHOOK_PATH } from '../../lambda/stripe/webhook';
 import { addProblemResponses } from './problem-responses';
 
 /** The API's one stage: the version is in the URL, so a breaking v2 can live beside it. */
@@ -21,8 +22,16 @@ export interface ApiThrottle {
  */
 export const DEFAULT_THROTTLE: ApiThrottle = { rateLimit: 50, burstLimit: 100 };
 
+/**
+ * Stripe's deliveries to POST /webhooks/stripe, for the whole stage: Stripe sends events in
+ * bursts after an outage; past this it gets a 429 and delivers again later.
+ */
+export const WEBHOOK_THROTTLE: ApiThrottle = { rateLimit: 25, burstLimit: 50 };
+
 export interface PaymentsApiProps {
   readonly handler: lambda.IFunction;
+  /** The function behind POST /webhooks/stripe (no API key: Stripe signs its requests). @default no webhook route */
+  readonly webhookHandler?: lambda.IFunction;
   /** Applied to the access and execution log groups. */
   readonly logRemovalPolicy: RemovalPolicy;
   /** @default DEFAULT_THROTTLE */
@@ -63,6 +72,9 @@ export class PaymentsApi extends Construct {
         // Execution logs at ERROR only: INFO and data tracing would log request bodies and headers.
         loggingLevel: apigw.MethodLoggingLevel.ERROR,
         dataTraceEnabled: false,
+        ...(props.webhookHandler
+          ? { methodOptions: { [`${STRIPE_WEBHOOK_PATH}/POST`]: { throttlingRateLimit: WEBHOOK_THROTTLE.rateLimit, throttlingBurstLimit: WEBHOOK_THROTTLE.burstLimit } } }
+          : {}),
       },
     });
     // RestApi always adds an "Endpoint" output; the stack exports the same URL as ApiUrl.
@@ -99,6 +111,12 @@ export class PaymentsApi extends Construct {
       requestParameters: { 'method.request.path.id': true },
     });
 
+    if (props.webhookHandler) {
+      const webhooks = new apigw.LambdaIntegration(props.webhookHandler, { scopePermissionToMethod: false });
+      // Stripe sends no API key; the function checks the Stripe-Signature of every request.
+      this.api.root.addResource('webhooks').addResource('stripe').addMethod('POST', webhooks, { apiKeyRequired: false });
+    }
+
     addProblemResponses(this.api);
 
     const throttle = props.throttle ?? DEFAULT_THROTTLE;
@@ -130,7 +148,7 @@ export class PaymentsApi extends Construct {
       {
         id: 'AwsSolutions-APIG4',
         reason:
-          'The product contract (SPEC.md) identifies the tenant by API key: every method requires one (apiKeyRequired) and the function scopes all data to requestContext.identity.apiKeyId. A deployment that needs end-user authentication adds an authorizer.',
+          'The product contract (SPEC.md) identifies the tenant by API key: every payments method requires one (apiKeyRequired) and the function scopes all data to requestContext.identity.apiKeyId. POST /webhooks/stripe is the exception by design: Stripe cannot send our key, and the function verifies the Stripe-Signature (HMAC of the raw body with the endpoint secret, 5 minute tolerance) before anything runs. A deployment that needs end-user authentication adds an authorizer.',
       },
       {
         id: 'AwsSolutions-COG4',

@@ -7,7 +7,7 @@ import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { FUNCTION_TIMEOUT_SECONDS } from '../../lambda/payments/config';
-import { PAYMENTS_BUNDLING, PAYMENTS_NODE_OPTIONS } from '../../lambda/shared/bundling';
+import { PAYMENTS_BUNDLING, PAYMENTS_NODE_OPTIONS, STRIPE_PAYMENTS_BUNDLING } from '../../lambda/shared/bundling';
 
 const PROJECT_ROOT = path.join(__dirname, '..', '..');
 
@@ -50,6 +50,10 @@ export interface PaymentsFunctionProps {
   readonly idempotencyTtlSeconds: number;
   /** Applied to the function's log group. */
   readonly logRemovalPolicy: RemovalPolicy;
+  /** More environment variables (the processor's settings). */
+  readonly environment?: Readonly<Record<string, string>>;
+  /** Stripe's secret, which this function may read (GetSecretValue on that ARN, nothing else); its bundle then carries the Stripe SDK. */
+  readonly readableSecretArn?: string;
 }
 
 /**
@@ -96,9 +100,10 @@ export class PaymentsFunction extends Construct {
         // The payments function's timeout, for both: leases (and a re-drive's) are sized from it.
         FUNCTION_TIMEOUT_SECONDS: String(FUNCTION_TIMEOUT_SECONDS),
         ...(PAYMENTS_NODE_OPTIONS ? { NODE_OPTIONS: PAYMENTS_NODE_OPTIONS } : ({} as Record<string, string>)),
+        ...props.environment,
       },
       // The one bundling definition, measured by `npm run bench` ("Cold start").
-      bundling: { ...PAYMENTS_BUNDLING },
+      bundling: { ...(props.readableSecretArn ? STRIPE_PAYMENTS_BUNDLING : PAYMENTS_BUNDLING) },
     });
 
     this.role.addToPolicy(
@@ -115,6 +120,11 @@ export class PaymentsFunction extends Construct {
           actions: ['dynamodb:Query'],
           resources: props.queryIndexes.map((index) => `${props.table.tableArn}/index/${index}`),
         }),
+      );
+    }
+    if (props.readableSecretArn) {
+      this.role.addToPolicy(
+        new iam.PolicyStatement({ sid: 'ProcessorSecretRead', actions: ['secretsmanager:GetSecretValue'], resources: [props.readableSecretArn] }),
       );
     }
     this.logGroup.grantWrite(this.role);

@@ -15,14 +15,16 @@ import { eventKind, fromDirectPayload, fromProxyEvent, toDirectResult, toProxyRe
 import { createPayment, getPayment, listPayments } from './flow';
 import { PaymentStore } from './payment-store';
 import type { PaymentProcessor } from './processor';
-import { CreatePaymentBody } from './schema';
+import { createPaymentBody } from './schema';
 import { SimulatedProcessor } from './simulated-processor';
+import { credentialsLoader, stripeClientProvider } from '../stripe/client';
+import { StripeProcessor } from '../stripe/processor';
 import { validateJsonBody } from './validate-body';
 
 export interface AppDeps {
   client: DynamoDBClient;
   config: AppConfig;
-  /** @default the simulated processor, recording charges in the same table */
+  /** @default Stripe when `config.stripe` is set, else the simulated processor, recording charges in the same table */
   processor?: PaymentProcessor;
   /** @default Date.now */
   now?: () => number;
@@ -46,15 +48,14 @@ export function createPaymentsApp(deps: AppDeps) {
     marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: true },
   });
   const payments = new PaymentStore(documentClient, config.tableName);
-  const processor =
-    deps.processor ?? new SimulatedProcessor({ documentClient, tableName: config.tableName, ...config.processor, now: deps.now });
+  const processor = deps.processor ?? defaultProcessor(config, documentClient, deps.now);
   const store = new DynamoDbIdempotencyStore({ documentClient, tableName: config.tableName, ttlSeconds: config.idempotencyTtlSeconds });
 
   const cache = new ReplayCache({ maxEntries: config.replayCacheEntries });
 
   // middy's early timeout is off: the lease already covers the invocation up to Lambda's deadline.
   const create = middy<HttpRequest, HttpResponse, Error, Context>({ timeoutEarlyInMillis: 0 })
-    .use(validateJsonBody(CreatePaymentBody))
+    .use(validateJsonBody(createPaymentBody({ paymentMethodIds: processor.acceptsPaymentMethodIds ?? false })))
     .use(
       idempotency({ store, cache, defaultLeaseMs: config.defaultLeaseMs, leaseMarginMs: config.leaseMarginMs, now: deps.now, recoverable: true }),
     )
@@ -104,6 +105,11 @@ export function createPaymentsApp(deps: AppDeps) {
   };
 
   return { handler, redrive };
+}
+
+function defaultProcessor(config: AppConfig, documentClient: DynamoDBDocumentClient, now: (() => number) | undefined): PaymentProcessor {
+  if (config.stripe) return new StripeProcessor(stripeClientProvider(config.stripe, credentialsLoader(config.stripe)));
+  return new SimulatedProcessor({ documentClient, tableName: config.tableName, ...config.processor, now });
 }
 
 /** An RFC 8941 sf-string: quotes around the key, `"` and `\` escaped. */

@@ -1,5 +1,7 @@
 import { DEFAULT_LEASE_MARGIN_MS } from '../idempotency/middleware';
 import { DEFAULT_TABLE_NAME } from '../shared/table';
+import { STRIPE_SECRET_KEY, type StripeSettings } from '../stripe/client';
+import { STRIPE_IDEMPOTENCY_WINDOW_MS } from '../stripe/processor';
 
 /** Everything the payments function needs to know, typed and defaulted in one place. */
 export interface AppConfig {
@@ -42,10 +44,15 @@ export interface AppConfig {
     /**
      * How long after a payment's first claim recovery keeps re-driving it, in seconds; then it is
      * marked needs-attention. Must end before the processor forgets its idempotency keys.
-     * @default Infinity with the simulator (it deduplicates for ever)
+     * @default Infinity with the simulator (it deduplicates for ever); STRIPE_RECOVERY_WINDOW_SECONDS (23 h) with Stripe
      */
     windowSeconds: number;
   };
+  /**
+   * Charge through Stripe with these settings (`PAYMENT_PROCESSOR=stripe`) instead of the simulator.
+   * @default undefined (the simulated processor)
+   */
+  stripe?: StripeSettings;
   /** The simulated payment processor. */
   processor: {
     /**
@@ -90,6 +97,12 @@ export function retentionProblem(ttlSeconds: number, functionTimeoutSeconds: num
   );
 }
 
+/**
+ * Recovery's window with Stripe: Stripe keeps a key's result at least 24 h; the hour before that
+ * leaves room for the last re-drive and for clocks, and past it the record needs attention.
+ */
+export const STRIPE_RECOVERY_WINDOW_SECONDS = STRIPE_IDEMPOTENCY_WINDOW_MS / 1000 - 3600;
+
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
@@ -117,6 +130,7 @@ export function configFromEnv(env: Env): AppConfig {
   const functionTimeoutSeconds = functionTimeoutFromEnv(env);
   const problem = retentionProblem(idempotencyTtlSeconds, functionTimeoutSeconds);
   if (problem) throw new ConfigError(`IDEMPOTENCY_TTL_SECONDS: ${problem}`);
+  const stripe = stripeFromEnv(env);
   return {
     tableName: env.TABLE_NAME?.trim() || DEFAULT_TABLE_NAME,
     idempotencyTtlSeconds,
@@ -124,10 +138,58 @@ export function configFromEnv(env: Env): AppConfig {
     defaultLeaseMs: 30_000,
     leaseMarginMs: DEFAULT_LEASE_MARGIN_MS,
     replayCacheEntries: numberFromEnv(env, 'REPLAY_CACHE_ENTRIES', 1000, 0, 100_000, true),
-    recovery: { windowSeconds: numberFromEnv(env, 'RECOVERY_WINDOW_SECONDS', Number.POSITIVE_INFINITY, 1, MAX_IDEMPOTENCY_TTL_SECONDS, true) },
+    ...(stripe ? { stripe } : {}),
+    recovery: {
+      windowSeconds: stripe
+        ? numberFromEnv(env, 'RECOVERY_WINDOW_SECONDS', STRIPE_RECOVERY_WINDOW_SECONDS, 1, STRIPE_RECOVERY_WINDOW_SECONDS, true)
+        : numberFromEnv(env, 'RECOVERY_WINDOW_SECONDS', Number.POSITIVE_INFINITY, 1, MAX_IDEMPOTENCY_TTL_SECONDS, true),
+    },
     processor: {
       latencyMs: numberFromEnv(env, 'PROCESSOR_LATENCY_MS', 0, 0, 600_000, true),
       failureRate: numberFromEnv(env, 'PROCESSOR_FAILURE_RATE', 0, 0, 1, false),
     },
   };
+}
+
+/** The processors PAYMENT_PROCESSOR may name. */
+export const PaymentProcessorName = { Simulated: 'simulated', Stripe: 'stripe' } as const;
+
+/** Hosts a plain-http STRIPE_API_BASE_URL may name: a test server on this machine, nothing else. */
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+/** PAYMENT_PROCESSOR and the STRIPE_* variables; undefined for the simulator. Secrets are never echoed. */
+function stripeFromEnv(env: Env): StripeSettings | undefined {
+  const name = env.PAYMENT_PROCESSOR?.trim() || PaymentProcessorName.Simulated;
+  if (name === PaymentProcessorName.Simulated) return undefined;
+  if (name !== PaymentProcessorName.Stripe) throw new ConfigError(`PAYMENT_PROCESSOR must be "simulated" or "stripe", got "${name.slice(0, 40)}"`);
+  const secretKey = env.STRIPE_SECRET_KEY?.trim() || undefined;
+  const secretId = env.STRIPE_SECRET_ID?.trim() || undefined;
+  const webhookSecret = env.STRIPE_WEBHOOK_SECRET?.trim() || undefined;
+  if (!secretKey && !secretId) throw new ConfigError('PAYMENT_PROCESSOR=stripe needs STRIPE_SECRET_KEY (or, in AWS, STRIPE_SECRET_ID naming a Secrets Manager secret)');
+  if (secretKey && !STRIPE_SECRET_KEY.test(secretKey)) throw new ConfigError('STRIPE_SECRET_KEY must be a Stripe secret key (sk_test_…, sk_live_…, or a restricted rk_…)');
+  if (webhookSecret && !/^whsec_[A-Za-z0-9_]+$/.test(webhookSecret)) throw new ConfigError('STRIPE_WEBHOOK_SECRET must be a webhook signing secret (whsec_…)');
+  return {
+    ...(secretKey ? { secretKey } : {}),
+    ...(secretId ? { secretId } : {}),
+    ...(webhookSecret ? { webhookSecret } : {}),
+    ...(env.STRIPE_API_BASE_URL?.trim() ? { apiBaseUrl: stripeBaseUrl(env.STRIPE_API_BASE_URL.trim()) } : {}),
+    maxNetworkRetries: numberFromEnv(env, 'STRIPE_MAX_NETWORK_RETRIES', 2, 0, 5, true),
+  };
+}
+
+function stripeBaseUrl(raw: string): URL {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(`STRIPE_API_BASE_URL must be a URL, got "${raw.slice(0, 100)}"`);
+  }
+  const secure = url.protocol === 'https:';
+  if (!secure && !(url.protocol === 'http:' && LOOPBACK.has(url.hostname))) {
+    throw new ConfigError('STRIPE_API_BASE_URL must be https, or plain http on loopback (127.0.0.1, localhost, [::1]) for a test server');
+  }
+  if ((url.pathname !== '/' && url.pathname !== '') || url.search || url.username || url.password) {
+    throw new ConfigError('STRIPE_API_BASE_URL must name only a scheme, host and port, e.g. http://127.0.0.1:12111');
+  }
+  return url;
 }

@@ -2,7 +2,7 @@ import type { IdempotentContext } from '../idempotency/middleware';
 import { badRequest, notFound } from '../http/errors';
 import { problemResponse } from '../http/problem';
 import { type HttpRequest, type HttpResponse, jsonResponse } from '../http/types';
-import { ChargeStatus, type PaymentProcessor } from './processor';
+import { type Charge, type ChargeRequest, ChargeStatus, type PaymentProcessor, ProcessorRejectedError } from './processor';
 import { type Payment, PAYMENT_ID, paymentAttributes, paymentIdFor, type PaymentStore } from './payment-store';
 import { type CreatePaymentInput, LIST_LIMIT } from './schema';
 
@@ -21,15 +21,22 @@ export function createPayment(deps: FlowDeps) {
     const input = event.parsedBody as CreatePaymentInput;
     const { executionId, attachToRecord, tenant, key } = context.idempotency;
     const paymentId = paymentIdFor(tenant, key);
-    const charge = await deps.processor.charge({
-      idempotencyKey: executionId,
-      amount: input.amount,
-      currency: input.currency,
-      source: input.source,
-      description: input.description,
-      metadata: { tenant, idempotencyKey: key, paymentId },
-      timeoutMs: processorTimeoutMs(context),
-    });
+    let charge: Charge;
+    try {
+      charge = await deps.processor.charge({
+        idempotencyKey: executionId,
+        amount: input.amount,
+        currency: input.currency,
+        source: input.source,
+        description: input.description,
+        metadata: { tenant, idempotencyKey: key, paymentId },
+        timeoutMs: processorTimeoutMs(context),
+      } satisfies ChargeRequest);
+    } catch (error) {
+      // Refused as invalid before anything was charged: an answer, stored and replayed like one.
+      if (error instanceof ProcessorRejectedError) return problemResponse(error.status, error.code, error.title, error.detail, error.extensions);
+      throw error;
+    }
     const payment: Payment = {
       id: paymentId,
       object: 'payment',
@@ -42,22 +49,25 @@ export function createPayment(deps: FlowDeps) {
       status: charge.status,
       charge: charge.id,
       created: charge.createdEpochSeconds,
+      ...(charge.processorId ? { payment_intent: charge.processorId } : {}),
     };
     // A key that produced a payment names it for as long as the payment exists: no retention.
     attachToRecord(paymentAttributes(tenant, payment), { retainForever: true });
 
     const location = { Location: `/payments/${payment.id}` };
     if (charge.status === ChargeStatus.Succeeded) return jsonResponse(201, payment, location);
-    return problemResponse(
-      402,
-      charge.failureCode ?? 'card_declined',
-      'Payment Required',
-      'The card was declined. The failed payment is recorded; use a new Idempotency-Key to try another card.',
-      { payment: payment.id },
-      location,
-    );
+    // Accepted, outcome to follow: a webhook moves the payment on; GET /payments/{id} shows it.
+    if (charge.status === ChargeStatus.Processing) return jsonResponse(202, payment, location);
+    const code = charge.failureCode ?? 'card_declined';
+    return problemResponse(402, code, 'Payment Required', DECLINE_DETAIL[code] ?? DECLINE_DETAIL.card_declined!, { payment: payment.id }, location);
   };
 }
+
+const DECLINE_DETAIL: Record<string, string> = {
+  card_declined: 'The card was declined. The failed payment is recorded; use a new Idempotency-Key to try another card.',
+  authentication_required:
+    'The card requires authentication (3-D Secure), which this API does not support. The failed payment is recorded; use a new Idempotency-Key to try another card.',
+};
 
 /**
  * What the completing write needs after the processor answers, in ms: one DynamoDB write with

@@ -1,8 +1,18 @@
-import { type DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { storeError } from '../idempotency/dynamodb-errors';
 import { recordKeyFor } from '../idempotency/dynamodb-store';
 import { keyDigest } from '../idempotency/record-key';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { TableSchema } from '../shared/table';
+
+/**
+ * A payment's states, in the only order it may move through them: a later event never moves a
+ * payment back (webhooks arrive out of order). `failed` can still become `succeeded` when the
+ * processor says so; nothing leaves `refunded`.
+ */
+export const PaymentStatus = { Processing: 'processing', Failed: 'failed', Succeeded: 'succeeded', Refunded: 'refunded' } as const;
+export type PaymentStatus = (typeof PaymentStatus)[keyof typeof PaymentStatus];
+const STATUS_ORDER: readonly PaymentStatus[] = [PaymentStatus.Processing, PaymentStatus.Failed, PaymentStatus.Succeeded, PaymentStatus.Refunded];
 
 export interface Payment {
   id: string;
@@ -13,10 +23,27 @@ export interface Payment {
   customer: string | null;
   description: string | null;
   metadata: Record<string, string>;
-  status: 'succeeded' | 'failed';
-  charge: string;
+  status: PaymentStatus;
+  /** The processor's charge; null when it refused before making one. */
+  charge: string | null;
   created: number;
+  /** With Stripe: the PaymentIntent, so support can find the payment there. */
+  payment_intent?: string;
+  /** Refunded so far, in minor units, once a refund was reported. */
+  amount_refunded?: number;
 }
+
+/** What a processor event says happened to a payment. */
+export type PaymentChange =
+  | { kind: 'status'; processorId: string; status: typeof PaymentStatus.Succeeded | typeof PaymentStatus.Failed }
+  | { kind: 'refund'; processorId: string; amountRefunded: number; fullyRefunded: boolean };
+
+/**
+ * How a change went: applied; already reflected or older than what the payment shows; the
+ * payment is still being created (its record IN_PROGRESS: ask for the event again later); or no
+ * such payment of ours.
+ */
+export type ChangeOutcome = 'changed' | 'unchanged' | 'not_committed' | 'unknown';
 
 /**
  * A payment id is the digest of the (tenant, key) that created it, so it leads straight to the
@@ -84,6 +111,56 @@ export class PaymentStore {
     return { data: merged.slice(0, limit).map((entry) => inFieldOrder(entry.payment)), hasMore: merged.length > limit };
   }
 
+  /**
+   * Moves a payment forward on its record, with one conditional UpdateItem: the record must be
+   * the tenant's, hold the payment made by that processor object, and show an earlier state.
+   * Only the payment changes: the stored replay of the POST stays the answer it was.
+   */
+  async advance(tenant: string, paymentId: string, change: PaymentChange): Promise<ChangeOutcome> {
+    // DynamoDB refuses a name an expression does not use: #status only where the status is read or set.
+    const names: Record<string, string> = { '#tenant': 'tenant', '#payment': 'payment', '#pi': 'payment_intent' };
+    const values: Record<string, unknown> = { ':tenant': tenant, ':pi': change.processorId };
+    const sets: string[] = [];
+    let forward: string;
+    if (change.kind === 'status') {
+      const earlier = STATUS_ORDER.slice(0, STATUS_ORDER.indexOf(change.status));
+      earlier.forEach((status, i) => (values[`:earlier${i}`] = status));
+      forward = `#payment.#status IN (${earlier.map((_, i) => `:earlier${i}`).join(', ')})`;
+      names['#status'] = 'status';
+      values[':status'] = change.status;
+      sets.push('#payment.#status = :status');
+    } else {
+      names['#refunded'] = 'amount_refunded';
+      values[':refunded'] = change.amountRefunded;
+      forward = '(attribute_not_exists(#payment.#refunded) OR #payment.#refunded < :refunded)';
+      sets.push('#payment.#refunded = :refunded');
+      if (change.fullyRefunded) {
+        values[':status'] = PaymentStatus.Refunded;
+        names['#status'] = 'status';
+        sets.push('#payment.#status = :status');
+      }
+    }
+    try {
+      await this.documentClient.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { [TableSchema.partitionKey]: recordKeyFor(paymentId.slice(4)) },
+          UpdateExpression: `SET ${sets.join(', ')}`,
+          // Timeline: this tenant's payment, made by this processor object, not yet this far along.
+          ConditionExpression: `#tenant = :tenant AND #payment.#pi = :pi AND ${forward}`,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return 'changed';
+    } catch (error) {
+      if ((error as Error).name !== 'ConditionalCheckFailedException') throw storeError(error, 'The payment store is unavailable.');
+      const item = (error as { Item?: Record<string, unknown> }).Item;
+      return outcomeOfRefusal(item === undefined ? undefined : unmarshall(item as never), tenant, change.processorId);
+    }
+  }
+
   private async item(paymentId: string): Promise<Record<string, unknown> | undefined> {
     try {
       const { Item } = await this.documentClient.send(
@@ -132,6 +209,14 @@ export class PaymentStore {
   }
 }
 
+/** Why a change was refused, from the record as it was. */
+function outcomeOfRefusal(item: Record<string, unknown> | undefined, tenant: string, processorId: string): ChangeOutcome {
+  if (item?.tenant !== tenant) return 'unknown';
+  const payment = item.payment as Payment | undefined;
+  if (!payment) return 'not_committed';
+  return payment.payment_intent === processorId ? 'unchanged' : 'unknown';
+}
+
 /** DynamoDB maps do not keep key order; answer in the same order the POST did. */
 function inFieldOrder(p: Payment): Payment {
   return {
@@ -146,5 +231,7 @@ function inFieldOrder(p: Payment): Payment {
     status: p.status,
     charge: p.charge,
     created: p.created,
+    ...(p.payment_intent === undefined ? {} : { payment_intent: p.payment_intent }),
+    ...(p.amount_refunded === undefined ? {} : { amount_refunded: p.amount_refunded }),
   };
 }

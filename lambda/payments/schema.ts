@@ -80,29 +80,46 @@ const Metadata = z.pipe(
     .check(z.refine((value) => Object.keys(value).length <= MAX_METADATA_KEYS, `must have at most ${MAX_METADATA_KEYS} keys`)),
 );
 
-const PaymentFields = z.strictObject({
-  amount: z.number().check(z.int('must be an integer (minor units)'), z.minimum(1), z.maximum(99_999_999)),
-  currency: z.string().check(z.regex(/^[a-z]{3}$/, 'must be three lowercase letters, e.g. "usd"')),
-  source: z.enum([CardToken.Visa, CardToken.Declined], `must be a card token: "${CardToken.Visa}" or "${CardToken.Declined}"`),
-  customer: z.nullish(z.string().check(z.minLength(1), z.maxLength(255))),
-  description: z.nullish(z.string().check(z.maxLength(500))),
-  metadata: z.optional(Metadata),
-});
+/** A Stripe PaymentMethod id, e.g. `pm_card_visa` or one made by Stripe.js; Stripe checks it exists. */
+const PAYMENT_METHOD_ID = /^pm_[A-Za-z0-9_]{1,100}$/;
+
+const testToken = z.enum([CardToken.Visa, CardToken.Declined], `must be a card token: "${CardToken.Visa}" or "${CardToken.Declined}"`);
+const tokenOrPaymentMethod = z.string().check(
+  z.refine(
+    (source) => source === CardToken.Visa || source === CardToken.Declined || PAYMENT_METHOD_ID.test(source),
+    `must be a card token ("${CardToken.Visa}", "${CardToken.Declined}") or a payment method id (pm_…)`,
+  ),
+);
+
+const paymentFields = (source: typeof testToken | typeof tokenOrPaymentMethod) =>
+  z.strictObject({
+    amount: z.number().check(z.int('must be an integer (minor units)'), z.minimum(1), z.maximum(99_999_999)),
+    currency: z.string().check(z.regex(/^[a-z]{3}$/, 'must be three lowercase letters, e.g. "usd"')),
+    source,
+    customer: z.nullish(z.string().check(z.minLength(1), z.maxLength(255))),
+    description: z.nullish(z.string().check(z.maxLength(500))),
+    metadata: z.optional(Metadata),
+  });
 
 /**
  * The body of POST /payments, normalized: per the SPEC a null customer or description and empty
  * metadata are the same as leaving them out, so they are dropped here and the fingerprint of the
- * validated body cannot tell the two spellings apart.
+ * validated body cannot tell the two spellings apart. `pm_…` sources only for a processor that
+ * takes them (Stripe); the simulator knows its two test tokens.
  */
-export const CreatePaymentBody = z.pipe(
-  PaymentFields,
-  z.transform(({ customer, description, metadata, ...required }) => ({
-    ...required,
-    ...(customer != null && { customer }),
-    ...(description != null && { description }),
-    ...(metadata !== undefined && Object.keys(metadata).length > 0 && { metadata }),
-  })),
-);
+export const createPaymentBody = (options: { paymentMethodIds: boolean }) =>
+  z.pipe(
+    paymentFields(options.paymentMethodIds ? tokenOrPaymentMethod : testToken),
+    z.transform(({ customer, description, metadata, ...required }) => ({
+      ...required,
+      ...(customer != null && { customer }),
+      ...(description != null && { description }),
+      ...(metadata !== undefined && Object.keys(metadata).length > 0 && { metadata }),
+    })),
+  );
+
+/** The body with the simulator's test tokens only. */
+export const CreatePaymentBody = createPaymentBody({ paymentMethodIds: false });
 export type CreatePaymentInput = z.output<typeof CreatePaymentBody>;
 
 /**
