@@ -42,6 +42,8 @@ export class StripeProcessor implements PaymentProcessor {
 
   async charge(request: ChargeRequest): Promise<Charge> {
     if (request.timeoutMs <= 0) throw new ProcessorUnavailableError(new Error('no time left in the invocation for the processor call'));
+    // One deadline for all of it: the first call in a container also loads the SDK and the secret.
+    const deadlineEpochMs = Date.now() + request.timeoutMs;
     let stripe: Stripe;
     try {
       stripe = await this.client();
@@ -58,7 +60,8 @@ export class StripeProcessor implements PaymentProcessor {
       ...(request.description ? { description: request.description } : {}),
       metadata: { tenant: request.metadata.tenant, idempotency_key: request.metadata.idempotencyKey, payment_id: request.metadata.paymentId },
     };
-    const timeoutMs = Math.max(1, Math.floor(request.timeoutMs));
+    const timeoutMs = Math.floor(deadlineEpochMs - Date.now());
+    if (timeoutMs <= 0) throw new ProcessorUnavailableError(new Error('no time left for the Stripe call after loading its client'));
     let intent: Stripe.PaymentIntent;
     try {
       const call = stripe.paymentIntents.create(params, { idempotencyKey: stripeIdempotencyKey(request.idempotencyKey), timeout: timeoutMs });
