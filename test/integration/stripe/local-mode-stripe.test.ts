@@ -77,7 +77,26 @@ describe('local mode charging through Stripe', () => {
     expect(payment).toMatchObject({ status: 'refunded', amount_refunded: 2500 });
     const forged = await stripe.deliver(refunded, `${url}/webhooks/stripe`, { secret: 'whsec_forged' });
     expect(forged.status).toBe(400);
+
+    // The rows of the answer table the examples do not show, over HTTP.
+    const declined = await postPayment(url, 'stripe-order-4', { amount: 2500, currency: 'usd', source: 'tok_chargeDeclined' });
+    expect([declined.status, ((await declined.json()) as { code: string }).code]).toEqual([402, 'card_declined']);
+    stripe.fault({ kind: FaultKind.ServerError, path: '/v1/payment_intents', times: 3 });
+    const unavailable = await postPayment(url, 'stripe-order-5', { amount: 2500, currency: 'usd', source: 'tok_visa' });
+    expect([unavailable.status, unavailable.headers.get('retry-after'), unavailable.headers.get('idempotency-key')]).toEqual([502, '1', 'stripe-order-5']);
+    expect((await postPayment(url, 'stripe-order-5', { amount: 2500, currency: 'usd', source: 'tok_visa' })).status).toBe(201);
     await local.kill9();
+
+    // A secret key Stripe does not know: a 500 naming no secret, and nothing charged.
+    const before = stripe.paymentIntents().length;
+    const misconfigured = startLocalMode({ ...env({ STRIPE_SECRET_KEY: 'sk_test_revoked_key' }), PORT: String(await freePort()) });
+    const refused = await postPayment(await misconfigured.url(), 'stripe-order-6', { amount: 2500, currency: 'usd', source: 'tok_visa' });
+    const text = await refused.text();
+    expect([refused.status, JSON.parse(text).code]).toEqual([500, 'processor_misconfigured']);
+    expect(text).not.toMatch(/sk_test/);
+    expect(misconfigured.output()).not.toContain('sk_test_revoked_key');
+    expect(stripe.paymentIntents()).toHaveLength(before);
+    await misconfigured.kill9();
   });
 
   test.each(['the client retry', 'recovery alone'])(

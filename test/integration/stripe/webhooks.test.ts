@@ -40,7 +40,9 @@ beforeAll(async () => {
     charge: async (request) => {
       const charge = await real.charge(request);
       await gate;
-      return charge;
+      // A payment method whose outcome Stripe reports later (a bank debit, say): the test server's
+      // cards all settle at once, so a key named processing-… is answered as still processing.
+      return request.metadata.idempotencyKey.startsWith('processing-') ? { ...charge, status: 'processing' } : charge;
     },
   };
   const app = createPaymentsApp({ client: table.client, config, processor });
@@ -102,6 +104,22 @@ describe('POST /webhooks/stripe', () => {
     const late = await deliver(succeeded!);
     expect([late.status, JSON.parse(late.body).outcome]).toEqual([200, 'unchanged']);
     expect((await payment(created.json.id)).status).toBe('refunded');
+  });
+
+  it('moves a processing payment to succeeded, or to failed, by the PaymentIntent event', async () => {
+    for (const [key, type, status] of [
+      ['processing-ok', 'payment_intent.succeeded', 'succeeded'],
+      ['processing-ko', 'payment_intent.payment_failed', 'failed'],
+    ] as const) {
+      const accepted = await pay(key);
+      expect([accepted.status, accepted.json.status]).toEqual([202, 'processing']);
+      const intent = stripe.paymentIntents().find((pi) => pi.id === accepted.json.payment_intent)!;
+      const delivery = await deliver(stripe.webhooks.constructEventPayload(type, intent));
+      expect([delivery.status, JSON.parse(delivery.body).outcome]).toEqual([200, 'changed']);
+      expect((await payment(accepted.json.id)).status).toBe(status);
+      // The replay of the POST is the answer it was; the payment's state is read with GET.
+      expect((await pay(key)).status).toBe(202);
+    }
   });
 
   it('records a partial refund without calling the payment refunded', async () => {
