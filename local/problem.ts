@@ -1,19 +1,19 @@
 import type { ServerResponse } from 'node:http';
-import { problemType } from '../lambda/http/problem';
+import { problemOf, problemType } from '../lambda/http/problems';
 
 /**
  * The answers the emulated API Gateway gives on its own (no route, no API key, body too large,
- * function timed out or failed): RFC 9457 documents like the ones the function writes, so a
- * client sees one error format whoever answered.
+ * function timed out or failed): RFC 9457 documents from the same catalogue as the function's,
+ * so a client sees one error format whoever answered.
  */
 export const GatewayProblem = {
-  NotFound: { status: 404, code: 'not_found', title: 'Not Found' },
-  Forbidden: { status: 403, code: 'forbidden', title: 'Forbidden' },
-  BadRequest: { status: 400, code: 'bad_request', title: 'Bad Request' },
-  PayloadTooLarge: { status: 413, code: 'payload_too_large', title: 'Payload Too Large' },
-  InternalError: { status: 500, code: 'internal_error', title: 'Internal Server Error' },
-  BadGateway: { status: 502, code: 'bad_gateway', title: 'Bad Gateway' },
-  GatewayTimeout: { status: 504, code: 'gateway_timeout', title: 'Gateway Timeout' },
+  NotFound: problemOf('not_found'),
+  Forbidden: problemOf('forbidden'),
+  BadRequest: problemOf('bad_request'),
+  PayloadTooLarge: problemOf('payload_too_large'),
+  InternalError: problemOf('internal_error'),
+  BadGateway: problemOf('bad_gateway'),
+  GatewayTimeout: problemOf('gateway_timeout'),
 } as const;
 
 export type GatewayProblemKind = (typeof GatewayProblem)[keyof typeof GatewayProblem];

@@ -1,94 +1,63 @@
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
-import { problemType } from '../../lambda/http/problem';
+import { PROBLEMS, type ProblemCode, problemType } from '../../lambda/http/problems';
 import { IDEMPOTENCY_KEY_HEADER } from '../../lambda/idempotency/key';
 
 /** How API Gateway answers, on its own, a request it will not pass to the function. */
 interface GatewayProblem {
   readonly type: apigw.ResponseType;
-  /**
-   * The status to answer with and to put in the body. Left out for the DEFAULT_* catch-alls,
-   * which keep the status of whatever error they cover: gateway templates allow only variable
-   * substitution (no VTL), and no variable holds the status, so their body has no `status`.
-   */
-  readonly status?: number;
-  readonly code: string;
-  readonly title: string;
+  /** The catalogue entry (lambda/http/problems.ts): its status, title and code. */
+  readonly code: ProblemCode;
   /** Omitted: API Gateway's own message, `$context.error.messageString`. */
   readonly detail?: string;
   readonly headers?: Record<string, string>;
 }
 
 /**
- * The gateway's errors as RFC 9457 documents, with the codes and `type` URIs the function and
- * local mode use (lambda/http/problem.ts, local/problem.ts), so a client sees one error format
- * whoever answered.
+ * The gateway's errors as RFC 9457 documents, from the same catalogue as the function's and local
+ * mode's, so a client sees one error format whoever answered. Every response type this API can
+ * meet is listed with its status; the two catch-alls cover what a future API Gateway adds. Their
+ * status varies, and gateway templates allow only variable substitution (no VTL) with no variable
+ * holding the status, so their bodies alone have no `status`.
  */
 const GATEWAY_PROBLEMS: readonly GatewayProblem[] = [
-  // Catch-alls for the types not listed below; their status varies, so the title stays generic.
-  { type: apigw.ResponseType.DEFAULT_4XX, code: 'request_rejected', title: 'Request Rejected' },
-  { type: apigw.ResponseType.DEFAULT_5XX, code: 'gateway_error', title: 'Gateway Error' },
+  { type: apigw.ResponseType.DEFAULT_4XX, code: 'request_rejected' },
+  { type: apigw.ResponseType.DEFAULT_5XX, code: 'gateway_error' },
   // No route matches (this API has no IAM auth, so this is all it can mean here).
-  {
-    type: apigw.ResponseType.MISSING_AUTHENTICATION_TOKEN,
-    status: 404,
-    code: 'not_found',
-    title: 'Not Found',
-    detail: 'No resource matches this method and path.',
-  },
-  {
-    type: apigw.ResponseType.INVALID_API_KEY,
-    status: 403,
-    code: 'forbidden',
-    title: 'Forbidden',
-    detail: 'A valid API key is required: send it in the x-api-key header.',
-  },
+  { type: apigw.ResponseType.MISSING_AUTHENTICATION_TOKEN, code: 'not_found', detail: 'No resource matches this method and path.' },
+  { type: apigw.ResponseType.RESOURCE_NOT_FOUND, code: 'not_found', detail: 'No resource matches this method and path.' },
+  { type: apigw.ResponseType.INVALID_API_KEY, code: 'forbidden', detail: 'A valid API key is required: send it in the x-api-key header.' },
+  { type: apigw.ResponseType.ACCESS_DENIED, code: 'forbidden' },
   // The request validator found the Idempotency-Key header missing: the function's own answer.
-  {
-    type: apigw.ResponseType.BAD_REQUEST_PARAMETERS,
-    status: 400,
-    code: 'idempotency_key_missing',
-    title: 'Bad Request',
-    detail: `The ${IDEMPOTENCY_KEY_HEADER} header is required.`,
-  },
+  { type: apigw.ResponseType.BAD_REQUEST_PARAMETERS, code: 'idempotency_key_missing', detail: `The ${IDEMPOTENCY_KEY_HEADER} header is required.` },
   {
     type: apigw.ResponseType.THROTTLED,
-    status: 429,
     code: 'too_many_requests',
-    title: 'Too Many Requests',
     detail: 'The rate limit of this API key was exceeded. Retry later with the same Idempotency-Key.',
     headers: { 'Retry-After': '1' },
   },
-  {
-    type: apigw.ResponseType.REQUEST_TOO_LARGE,
-    status: 413,
-    code: 'payload_too_large',
-    title: 'Payload Too Large',
-    detail: 'The request is larger than API Gateway accepts.',
-  },
-  {
-    type: apigw.ResponseType.INTEGRATION_TIMEOUT,
-    status: 504,
-    code: 'gateway_timeout',
-    title: 'Gateway Timeout',
-    detail: 'The payments function did not answer in time. Retry with the same Idempotency-Key.',
-  },
-  {
-    type: apigw.ResponseType.INTEGRATION_FAILURE,
-    status: 502,
-    code: 'bad_gateway',
-    title: 'Bad Gateway',
-    detail: 'The payments function could not be reached. Retry with the same Idempotency-Key.',
-  },
+  { type: apigw.ResponseType.REQUEST_TOO_LARGE, code: 'payload_too_large', detail: 'The request is larger than API Gateway accepts.' },
+  { type: apigw.ResponseType.API_CONFIGURATION_ERROR, code: 'internal_error' },
+  { type: apigw.ResponseType.AUTHORIZER_CONFIGURATION_ERROR, code: 'internal_error' },
+  { type: apigw.ResponseType.AUTHORIZER_FAILURE, code: 'internal_error' },
+  { type: apigw.ResponseType.INTEGRATION_TIMEOUT, code: 'gateway_timeout', detail: 'The payments function did not answer in time. Retry with the same Idempotency-Key.' },
+  { type: apigw.ResponseType.INTEGRATION_FAILURE, code: 'bad_gateway', detail: 'The payments function could not be reached. Retry with the same Idempotency-Key.' },
 ];
+
+/** The fixed status of a problem; undefined for a catch-all. */
+const statusOf = (problem: GatewayProblem) => {
+  const { status } = PROBLEMS[problem.code];
+  return typeof status === 'number' ? status : undefined;
+};
 
 const MESSAGE_PLACEHOLDER = '\u0000message\u0000';
 
 /** The body template: JSON once API Gateway substitutes `$context` variables. */
 function problemTemplate(problem: GatewayProblem): string {
+  const status = statusOf(problem);
   const body = {
     type: problemType(problem.code),
-    title: problem.title,
-    ...(problem.status === undefined ? {} : { status: problem.status }),
+    title: PROBLEMS[problem.code].title,
+    ...(status === undefined ? {} : { status }),
     detail: problem.detail ?? MESSAGE_PLACEHOLDER,
     code: problem.code,
     requestId: '$context.requestId',
@@ -103,7 +72,7 @@ export function addProblemResponses(api: apigw.RestApi): void {
     const staticHeaders = Object.entries({ 'Content-Type': 'application/problem+json', ...problem.headers });
     api.addGatewayResponse(problem.type.responseType, {
       type: problem.type,
-      statusCode: problem.status === undefined ? undefined : String(problem.status),
+      statusCode: statusOf(problem) === undefined ? undefined : String(statusOf(problem)),
       // Header values are mapping expressions: a static value goes in single quotes.
       responseHeaders: {
         ...Object.fromEntries(staticHeaders.map(([name, value]) => [name, `'${value}'`])),

@@ -1,18 +1,23 @@
+import { type FixedProblemCode, problemOf } from './problems';
+
 /**
- * One base class for every error that becomes an HTTP answer. `code` is stable and documented;
- * `status` is the HTTP status; `detail` is shown to the client only below 500 (server errors
- * get a generic text so nothing internal leaks).
+ * One base class for every error that becomes an HTTP answer. `code` names an entry of the
+ * problem catalogue (lambda/http/problems.ts), which gives its `status` and `title`; `detail` is
+ * shown to the client only below 500 (server errors get a generic text so nothing internal leaks).
  */
 export class HttpError extends Error {
   override name = 'HttpError';
+  readonly status: number;
+  readonly title: string;
   constructor(
-    readonly status: number,
-    readonly code: string,
-    readonly title: string,
+    readonly code: FixedProblemCode,
     readonly detail: string,
     options: { cause?: unknown; headers?: Record<string, string>; extensions?: Record<string, unknown> } = {},
   ) {
     super(detail, { cause: options.cause });
+    const { status, title } = problemOf(code);
+    this.status = status;
+    this.title = title;
     this.headers = options.headers ?? {};
     this.extensions = options.extensions ?? {};
   }
@@ -28,23 +33,21 @@ export interface FieldError {
   message: string;
 }
 
-export const badRequest = (code: string, detail: string, errors?: FieldError[]) =>
-  new HttpError(400, code, 'Bad Request', detail, errors ? { extensions: { errors } } : {});
+/** The 400s of the catalogue. */
+type BadRequestCode = 'idempotency_key_missing' | 'idempotency_key_invalid' | 'invalid_json' | 'invalid_request' | 'invalid_body_encoding' | 'invalid_payload' | 'invalid_event' | 'invalid_signature';
 
-export const notFound = (detail: string) => new HttpError(404, 'not_found', 'Not Found', detail);
+export const badRequest = (code: BadRequestCode, detail: string, errors?: FieldError[]) => new HttpError(code, detail, errors ? { extensions: { errors } } : {});
+
+export const notFound = (detail: string) => new HttpError('not_found', detail);
 
 export const methodNotAllowed = (allow: string[]) =>
-  new HttpError(405, 'method_not_allowed', 'Method Not Allowed', `Use ${allow.join(' or ')} on this path.`, {
-    headers: { Allow: allow.join(', ') },
-  });
+  new HttpError('method_not_allowed', `Use ${allow.join(' or ')} on this path.`, { headers: { Allow: allow.join(', ') } });
 
-export const payloadTooLarge = (limitBytes: number) =>
-  new HttpError(413, 'payload_too_large', 'Payload Too Large', `The body must not exceed ${limitBytes} bytes.`);
+export const payloadTooLarge = (limitBytes: number) => new HttpError('payload_too_large', `The body must not exceed ${limitBytes} bytes.`);
 
-export const unsupportedMediaType = () =>
-  new HttpError(415, 'unsupported_media_type', 'Unsupported Media Type', 'Send the body as application/json.');
+export const unsupportedMediaType = () => new HttpError('unsupported_media_type', 'Send the body as application/json.');
 
-export const forbidden = (detail: string) => new HttpError(403, 'forbidden', 'Forbidden', detail);
+export const forbidden = (detail: string) => new HttpError('forbidden', detail);
 
 /** Seconds, rounded up and at least 1, as `Retry-After` wants them. */
 export function retryAfterSeconds(delayMs: number): number {

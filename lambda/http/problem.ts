@@ -1,14 +1,18 @@
 import { HttpError } from './errors';
+import { type FixedProblemCode, problemOf, problemType } from './problems';
 import { ContentType, type HttpResponse } from './types';
 
-const PROBLEM_TYPE_PREFIX = 'urn:idempotent-payments:problem:';
+export { problemType } from './problems';
 
-/** The problem `type` URI for a stable error code. */
-export const problemType = (code: string) => `${PROBLEM_TYPE_PREFIX}${code}`;
+/** A problem+json answer for a catalogue entry: its status and title come from the catalogue. */
+export function problemFor(code: FixedProblemCode, detail: string, extensions: Record<string, unknown> = {}, headers: Record<string, string> = {}): HttpResponse {
+  const { status, title } = problemOf(code);
+  return problemResponse(status, code, title, detail, extensions, headers);
+}
 
 export function problemResponse(
   status: number,
-  code: string,
+  code: FixedProblemCode,
   title: string,
   detail: string,
   extensions: Record<string, unknown> = {},
@@ -29,7 +33,7 @@ export function errorToResponse(error: unknown, log: (message: string, fields: o
     return problemResponse(error.status, error.code, error.title, detail, error.extensions, error.headers);
   }
   log('unexpected error', { error: describe(error) });
-  return problemResponse(500, 'internal_error', 'Internal Server Error', 'The server could not complete the request.');
+  return problemFor('internal_error', 'The server could not complete the request.');
 }
 
 function describe(error: unknown): string {

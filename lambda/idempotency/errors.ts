@@ -5,7 +5,7 @@ export class RequestInProgressError extends HttpError {
   override name = 'RequestInProgressError';
   constructor(retryAfterMs: number) {
     const seconds = retryAfterSeconds(retryAfterMs);
-    super(409, 'request_in_progress', 'Conflict', `A request with this Idempotency-Key is still being processed. Retry in ${seconds} s.`, {
+    super('request_in_progress', `A request with this Idempotency-Key is still being processed. Retry in ${seconds} s.`, {
       headers: { 'Retry-After': String(seconds) },
     });
   }
@@ -16,9 +16,7 @@ export class KeyReusedError extends HttpError {
   override name = 'KeyReusedError';
   constructor() {
     super(
-      422,
       'idempotency_key_reused',
-      'Unprocessable Content',
       'This Idempotency-Key was already used with a different request. Use a new key for a new operation.',
     );
   }
@@ -32,7 +30,7 @@ export class KeyReusedError extends HttpError {
 export class StoreUnavailableError extends HttpError {
   override name = 'StoreUnavailableError';
   constructor(cause: unknown, detail = 'The idempotency store is unavailable. Retry with the same Idempotency-Key.') {
-    super(503, 'store_unavailable', 'Service Unavailable', detail, { cause, headers: { 'Retry-After': String(retryAfterSeconds(1_000)) } });
+    super('store_unavailable', detail, { cause, headers: { 'Retry-After': String(retryAfterSeconds(1_000)) } });
   }
 }
 
@@ -45,7 +43,7 @@ export class StoreUnavailableError extends HttpError {
 export class StoreRejectedError extends HttpError {
   override name = 'StoreRejectedError';
   constructor(cause: unknown) {
-    super(500, 'store_rejected', 'Internal Server Error', 'The idempotency store refused this write as invalid; retrying the same request will not help.', {
+    super('store_rejected', 'The idempotency store refused this write as invalid; retrying the same request will not help.', {
       cause,
     });
   }

@@ -24,7 +24,7 @@ export type StoredResponse = Omit<HttpResponse, 'body'> & ({ body: string } | { 
 export class ResponseTooLargeError extends HttpError {
   override name = 'ResponseTooLargeError';
   constructor(recordBytes: number) {
-    super(500, 'response_too_large', 'Internal Server Error', 'The result was too large to store, so it cannot be replayed.', {
+    super('response_too_large', 'The result was too large to store, so it cannot be replayed.', {
       cause: new Error(`the completed record would take ${recordBytes} bytes, over ${MAX_RECORD_BYTES}`),
     });
   }

@@ -1,6 +1,6 @@
 import type { IdempotentContext } from '../idempotency/middleware';
 import { badRequest, notFound } from '../http/errors';
-import { problemResponse } from '../http/problem';
+import { problemFor, problemResponse } from '../http/problem';
 import { type HttpRequest, type HttpResponse, jsonResponse } from '../http/types';
 import { type Charge, type ChargeRequest, ChargeStatus, type PaymentProcessor, ProcessorRejectedError } from './processor';
 import { type Payment, PAYMENT_ID, paymentAttributes, paymentIdFor, type PaymentStore } from './payment-store';
@@ -58,12 +58,15 @@ export function createPayment(deps: FlowDeps) {
     if (charge.status === ChargeStatus.Succeeded) return jsonResponse(201, payment, location);
     // Accepted, outcome to follow: a webhook moves the payment on; GET /payments/{id} shows it.
     if (charge.status === ChargeStatus.Processing) return jsonResponse(202, payment, location);
-    const code = charge.failureCode ?? 'card_declined';
-    return problemResponse(402, code, 'Payment Required', DECLINE_DETAIL[code] ?? DECLINE_DETAIL.card_declined!, { payment: payment.id }, location);
+    // Two codes of our own; any other reason the processor gives travels as processor_code.
+    const reason = charge.failureCode ?? 'card_declined';
+    const code = reason === 'authentication_required' ? 'authentication_required' : 'card_declined';
+    const extensions = { payment: payment.id, ...(reason === code ? {} : { processor_code: reason }) };
+    return problemFor(code, DECLINE_DETAIL[code], extensions, location);
   };
 }
 
-const DECLINE_DETAIL: Record<string, string> = {
+const DECLINE_DETAIL = {
   card_declined: 'The card was declined. The failed payment is recorded; use a new Idempotency-Key to try another card.',
   authentication_required:
     'The card requires authentication (3-D Secure), which this API does not support. The failed payment is recorded; use a new Idempotency-Key to try another card.',

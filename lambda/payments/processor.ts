@@ -60,7 +60,7 @@ export interface PaymentProcessor {
 export class ProcessorUnavailableError extends HttpError {
   override name = 'ProcessorUnavailableError';
   constructor(cause?: unknown, retryAfterSeconds = 1) {
-    super(502, 'processor_unavailable', 'Bad Gateway', 'The payment processor did not answer. Retry with the same Idempotency-Key.', {
+    super('processor_unavailable', 'The payment processor did not answer. Retry with the same Idempotency-Key.', {
       cause,
       headers: { 'Retry-After': String(retryAfterSeconds) },
     });
@@ -74,7 +74,7 @@ export class ProcessorUnavailableError extends HttpError {
 export class ProcessorRejectedError extends HttpError {
   override name = 'ProcessorRejectedError';
   constructor(reason: string, processorCode: string | undefined, param: string | undefined) {
-    super(400, 'processor_rejected', 'Bad Request', `The payment processor refused the request: ${reason}`, {
+    super('processor_rejected', `The payment processor refused the request: ${reason}`, {
       extensions: { ...(processorCode ? { processor_code: processorCode } : {}), ...(param ? { param } : {}) },
     });
   }
@@ -88,6 +88,6 @@ export class ProcessorRejectedError extends HttpError {
 export class ProcessorMisconfiguredError extends HttpError {
   override name = 'ProcessorMisconfiguredError';
   constructor(code: 'processor_misconfigured' | 'processor_idempotency_error', cause: unknown) {
-    super(500, code, 'Internal Server Error', '', { cause });
+    super(code, '', { cause });
   }
 }

@@ -198,7 +198,7 @@ export type ProxyEvent = z.infer<typeof ProxyEvent>;
 export function parseOrThrow<T>(
   schema: z.ZodMiniType<T>,
   value: unknown,
-  code: string,
+  code: 'invalid_request' | 'invalid_event' | 'invalid_payload',
   what: string,
   options: { strings?: 'well-formed' | 'any' } = {},
 ): T {
@@ -213,7 +213,7 @@ export function parseOrThrow<T>(
   );
 }
 
-function invalid(code: string, what: string, errors: FieldError[]) {
+function invalid(code: 'invalid_request' | 'invalid_event' | 'invalid_payload', what: string, errors: FieldError[]) {
   const summary = errors.map((e) => (e.field ? `${e.field}: ${e.message}` : e.message)).join('; ');
   return badRequest(code, `The ${what} is invalid: ${summary}`, errors);
 }

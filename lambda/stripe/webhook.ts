@@ -136,9 +136,9 @@ export function createStripeWebhookHandler(deps: StripeWebhookDeps) {
     try {
       webhookSecret = (await credentials()).webhookSecret;
     } catch (error) {
-      throw new HttpError(500, 'webhook_misconfigured', 'Internal Server Error', '', { cause: error });
+      throw new HttpError('webhook_misconfigured', '', { cause: error });
     }
-    if (!webhookSecret) throw new HttpError(500, 'webhook_misconfigured', 'Internal Server Error', '', { cause: new Error('no STRIPE_WEBHOOK_SECRET') });
+    if (!webhookSecret) throw new HttpError('webhook_misconfigured', '', { cause: new Error('no STRIPE_WEBHOOK_SECRET') });
     // The signature covers the exact bytes Stripe sent: never a re-serialized body.
     const payload = event.isBase64Encoded ? Buffer.from(event.body ?? '', 'base64') : (event.body ?? '');
     const StripeSdk = require('stripe') as typeof Stripe;

@@ -179,7 +179,7 @@ describe('recovery counts a record as recovered only once it completed', () => {
         charge: async () => {
           calls++;
           // A refusal after the claim (a bug, a deploy that changed a rule): the key is released.
-          throw new HttpError(400, 'invalid_request', 'Bad Request', 'refused');
+          throw new HttpError('invalid_request', 'refused');
         },
       }),
     });
