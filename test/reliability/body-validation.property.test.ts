@@ -5,7 +5,7 @@ import type { HttpRequest } from '../../lambda/http/types';
 import { CreatePaymentBody } from '../../lambda/payments/schema';
 import { validateJsonBody } from '../../lambda/payments/validate-body';
 import { bodyWith, type Field, FIELDS, invalidValues, unknownField, validPaymentBody } from '../helpers/payment-arbitraries';
-import { FUZZ_SEED, recordFigures, scaled } from '../helpers/reliability';
+import { FUZZ_SEED, scaled, suiteResults } from '../helpers/reliability';
 
 // The full run (RELIABILITY_FULL=1) takes minutes, not seconds.
 jest.setTimeout(scaled(60_000, 900_000));
@@ -30,9 +30,10 @@ function check(body: string): { parsed?: unknown; error?: HttpError } {
 const fieldErrors = (error: HttpError | undefined) => (error?.extensions.errors ?? []) as { field: string; message: string }[];
 const tried: Record<string, number> = {};
 
-afterAll(() => recordFigures('body-validation', { seed: FUZZ_SEED, runsPerProperty: RUNS, bodiesTried: tried }));
+const results = suiteResults('body-validation');
+results.add({ seed: FUZZ_SEED, runsPerProperty: RUNS, bodiesTried: tried });
 
-test('every payment the SPEC allows passes validation and comes out as sent, null and empty optional fields dropped', () => {
+test('every payment the SPEC allows passes validation and comes out as sent, null and empty optional fields dropped', results.checked(() => {
   let count = 0;
   fc.assert(
     fc.property(validPaymentBody, (body) => {
@@ -50,9 +51,9 @@ test('every payment the SPEC allows passes validation and comes out as sent, nul
     { seed: FUZZ_SEED, numRuns: RUNS },
   );
   tried.valid = count;
-});
+}));
 
-test.each(FIELDS)('breaking only %s is a 400 invalid_request whose errors all name that field', (field: Field) => {
+test.each(FIELDS)('breaking only %s is a 400 invalid_request whose errors all name that field', results.checked((field: Field) => {
   let count = 0;
   fc.assert(
     fc.property(validPaymentBody, invalidValues[field], (body, value) => {
@@ -67,9 +68,9 @@ test.each(FIELDS)('breaking only %s is a 400 invalid_request whose errors all na
     { seed: FUZZ_SEED, numRuns: RUNS },
   );
   tried[`invalid ${field}`] = count;
-});
+}));
 
-test('an unknown field, prototype-polluting names included, is a 400 naming that field', () => {
+test('an unknown field, prototype-polluting names included, is a 400 naming that field', results.checked(() => {
   let count = 0;
   fc.assert(
     fc.property(validPaymentBody, unknownField, (body, [name, value]) => {
@@ -82,9 +83,9 @@ test('an unknown field, prototype-polluting names included, is a 400 naming that
     { seed: FUZZ_SEED, numRuns: RUNS },
   );
   tried['unknown field'] = count;
-});
+}));
 
-test('a body that is not a JSON object is a 400, never an exception', () => {
+test('a body that is not a JSON object is a 400, never an exception', results.checked(() => {
   let count = 0;
   const notAnObject = fc.oneof(fc.string(), fc.jsonValue().filter((v) => v === null || typeof v !== 'object' || Array.isArray(v)).map((v) => JSON.stringify(v)));
   fc.assert(
@@ -98,4 +99,4 @@ test('a body that is not a JSON object is a 400, never an exception', () => {
     { seed: FUZZ_SEED, numRuns: RUNS },
   );
   tried['not an object'] = count;
-});
+}));

@@ -3,7 +3,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { CardDeclinedError, type CreatePaymentParams, type Payment, PaymentsClient, type RetryEvent } from '../../client';
 import { ledgerFigures, soundLedger, storedPayment } from '../helpers/ledger';
 import { type LocalServer, startLocalServer } from '../helpers/local-server';
-import { histogram, mapConcurrently, muteExpectedLogs, recordFigures, scaled } from '../helpers/reliability';
+import { histogram, mapConcurrently, muteExpectedLogs, scaled, suiteResults } from '../helpers/reliability';
 import { readTable } from '../helpers/table-contents';
 
 // The full run (RELIABILITY_FULL=1) takes minutes, not seconds.
@@ -19,6 +19,7 @@ const OPERATIONS_IN_FLIGHT = scaled(8, 16);
 const FAILURE_RATE = 0.3;
 const LATENCY_MS = 20;
 muteExpectedLogs();
+const results = suiteResults('chaos');
 
 interface ClientOutcome {
   paymentId?: string;
@@ -53,7 +54,7 @@ async function pay(client: PaymentsClient, params: CreatePaymentParams, idempote
   }
 }
 
-test(`${OPERATIONS} payments, ${CLIENTS_PER_OPERATION} retrying clients each, ${FAILURE_RATE * 100} % processor failures: one charge and one payment per operation`, async () => {
+test(`${OPERATIONS} payments, ${CLIENTS_PER_OPERATION} retrying clients each, ${FAILURE_RATE * 100} % processor failures: one charge and one payment per operation`, results.checked(async () => {
   const retries: RetryEvent[] = [];
   const retry = { maxAttempts: 40, baseDelayMs: 10, maxDelayMs: 200, maxRetryAfterMs: 200, maxElapsedMs: 120_000 };
   const clients = Object.fromEntries(
@@ -81,7 +82,7 @@ test(`${OPERATIONS} payments, ${CLIENTS_PER_OPERATION} retrying clients each, ${
     }
   });
   const reasons = histogram(retries.map((e) => e.reason));
-  recordFigures('chaos', {
+  results.add({
     operations: OPERATIONS,
     clients: OPERATIONS * CLIENTS_PER_OPERATION,
     operationsInFlight: OPERATIONS_IN_FLIGHT,
@@ -96,4 +97,5 @@ test(`${OPERATIONS} payments, ${CLIENTS_PER_OPERATION} retrying clients each, ${
   expect(mismatches).toEqual([]);
   expect(ledger).toEqual(soundLedger(OPERATIONS));
   expect(reasons['502']).toBeGreaterThan(0); // the processor really failed along the way
-});
+  expect(reasons['409'] ?? 0).toBeGreaterThan(0); // and clients of one operation really overlapped
+}));

@@ -10,7 +10,7 @@ import { createDriver, type Driver, validPayment } from '../helpers/drivers';
 import { createTestTable } from '../helpers/dynamo';
 import { DynamoErrors, type FaultInjector, faultyClient, Step } from '../helpers/fault-injection';
 import { ledgerFigures, soundLedger } from '../helpers/ledger';
-import { muteExpectedLogs, recordFigures } from '../helpers/reliability';
+import { muteExpectedLogs, suiteResults } from '../helpers/reliability';
 import { readTable } from '../helpers/table-contents';
 
 // The ambiguous failure: DynamoDB applied the write, but its answer was lost (socket timeout or a
@@ -39,7 +39,8 @@ afterEach(async () => {
   await driver.close();
   functionClient.destroy();
 });
-afterAll(() => recordFigures('dynamodb-lost-answers', { sdkMaxAttempts: MAX_ATTEMPTS, tests: attemptsSeen }));
+const results = suiteResults('dynamodb-lost-answers');
+results.add({ sdkMaxAttempts: MAX_ATTEMPTS, attemptsPerTest: attemptsSeen });
 
 const post = (remainingMs = 10_000) => driver.post({ key: 'k-lost', body: validPayment, remainingMs });
 
@@ -49,7 +50,7 @@ describe.each([
 ])('one answer lost to %s, the SDK retries the write', (_name, error) => {
   const loseOnce = (step: Step) => faults.inject({ step, fault: { kind: 'lost-answer', error }, times: 1 });
 
-  test('the claim: the retried PutItem finds its own record and the request runs, once (not a 409)', async () => {
+  test('the claim: the retried PutItem finds its own record and the request runs, once (not a 409)', results.checked(async () => {
     loseOnce(Step.Claim);
     const reply = await post();
     expect(reply.status).toBe(201);
@@ -58,9 +59,9 @@ describe.each([
     const contents = await driver.contents();
     expect(ledgerFigures(contents)).toEqual(soundLedger(1));
     expect(contents.records[0]).toMatchObject({ claimCount: 1 });
-  });
+  }));
 
-  test('the takeover: the retried UpdateItem finds its own lease and the retry runs, once (not a 409)', async () => {
+  test('the takeover: the retried UpdateItem finds its own lease and the retry runs, once (not a 409)', results.checked(async () => {
     faults.inject({ step: Step.Charge, fault: { kind: 'error', error: DynamoErrors.internalServerError }, times: MAX_ATTEMPTS });
     expect((await post()).status).toBe(502);
     loseOnce(Step.Takeover);
@@ -70,9 +71,9 @@ describe.each([
     const contents = await driver.contents();
     expect(ledgerFigures(contents)).toEqual(soundLedger(1));
     expect(contents.records[0]).toMatchObject({ claimCount: 2 });
-  });
+  }));
 
-  test("the processor's charge: the retried PutItem finds the charge already made and returns it; one charge", async () => {
+  test("the processor's charge: the retried PutItem finds the charge already made and returns it; one charge", results.checked(async () => {
     loseOnce(Step.Charge);
     const reply = await post();
     expect(reply.status).toBe(201);
@@ -80,9 +81,9 @@ describe.each([
     const contents = await driver.contents();
     expect(ledgerFigures(contents)).toEqual(soundLedger(1));
     expect(reply.json.charge).toBe(contents.charges[0]!.id);
-  });
+  }));
 
-  test('the completing transaction: the retry with the same ClientRequestToken is a no-op success, the answer is our own (not a replay)', async () => {
+  test('the completing transaction: the retry with the same ClientRequestToken is a no-op success, the answer is our own (not a replay)', results.checked(async () => {
     loseOnce(Step.Complete);
     const reply = await post();
     expect(reply.status).toBe(201);
@@ -91,9 +92,9 @@ describe.each([
     const contents = await driver.contents();
     expect(ledgerFigures(contents)).toEqual(soundLedger(1));
     expect(contents.records[0]!.response.body).toBe(reply.text);
-  });
+  }));
 
-  test('the release after a failed charge: the retried release still holds the lease, so the next request runs at once', async () => {
+  test('the release after a failed charge: the retried release still holds the lease, so the next request runs at once', results.checked(async () => {
     faults.inject({ step: Step.Charge, fault: { kind: 'error', error: DynamoErrors.internalServerError }, times: MAX_ATTEMPTS });
     loseOnce(Step.Release);
     expect((await post()).status).toBe(502);
@@ -101,13 +102,13 @@ describe.each([
     const retry = await post();
     expect(retry.status).toBe(201); // not a 409: the key was released
     expect(ledgerFigures(await driver.contents())).toEqual(soundLedger(1));
-  });
+  }));
 });
 
 describe('every answer lost (DynamoDB applies each attempt, the SDK gives up)', () => {
   const loseAll = (step: Step) => faults.inject({ step, fault: { kind: 'lost-answer' } });
 
-  test('the claim: 503; the orphaned lease holds the key (409) until it lapses, then one charge', async () => {
+  test('the claim: 503; the orphaned lease holds the key (409) until it lapses, then one charge', results.checked(async () => {
     loseAll(Step.Claim);
     const failed = await post(LEASE_MS);
     expect(failed.status).toBe(503);
@@ -122,9 +123,9 @@ describe('every answer lost (DynamoDB applies each attempt, the SDK gives up)', 
     await sleep(LEASE_MS);
     expect((await post()).status).toBe(201);
     expect(ledgerFigures(await driver.contents())).toEqual(soundLedger(1));
-  });
+  }));
 
-  test("the processor's charge: 502; the charge exists without a payment; the retry completes with that very charge", async () => {
+  test("the processor's charge: 502; the charge exists without a payment; the retry completes with that very charge", results.checked(async () => {
     loseAll(Step.Charge);
     const failed = await post();
     expect(failed.status).toBe(502);
@@ -137,9 +138,9 @@ describe('every answer lost (DynamoDB applies each attempt, the SDK gives up)', 
     expect(retry.status).toBe(201);
     expect(retry.json.charge).toBe(midway.charges[0]!.id);
     expect(ledgerFigures(await driver.contents())).toEqual(soundLedger(1));
-  });
+  }));
 
-  test('the completion: 503, yet the completion landed; the retry replays the stored payment', async () => {
+  test('the completion: 503, yet the completion landed; the retry replays the stored payment', results.checked(async () => {
     loseAll(Step.Complete);
     const failed = await post();
     expect(failed.status).toBe(503);
@@ -152,10 +153,10 @@ describe('every answer lost (DynamoDB applies each attempt, the SDK gives up)', 
     expect(retry.headers['idempotent-replayed']).toBe('true');
     expect(retry.text).toBe(contents.records[0]!.response.body);
     expect(retry.json).toEqual(contents.payments[0]!.payment);
-  });
+  }));
 });
 
-test('a completion by UpdateItem (a handler with no writes of its own) whose answer was lost is recognised as ours', async () => {
+test('a completion by UpdateItem (a handler with no writes of its own) whose answer was lost is recognised as ours', results.checked(async () => {
   const table = await createTestTable('lost-update');
   const faulty = faultyClient(MAX_ATTEMPTS);
   try {
@@ -176,4 +177,4 @@ test('a completion by UpdateItem (a handler with no writes of its own) whose ans
     faulty.client.destroy();
     await table.drop();
   }
-});
+}));

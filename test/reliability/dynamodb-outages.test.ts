@@ -3,7 +3,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createDriver, type Driver, type DriverOptions, type Reply, validPayment } from '../helpers/drivers';
 import { DynamoErrors, type FaultInjector, faultyClient, Step } from '../helpers/fault-injection';
 import { ledgerFigures, soundLedger } from '../helpers/ledger';
-import { muteExpectedLogs, recordFigures } from '../helpers/reliability';
+import { muteExpectedLogs, suiteResults } from '../helpers/reliability';
 
 // DynamoDB refusing a request on every attempt (throttled, or failing) at each step of a payment,
 // through the handler with a faulty SDK client (3 attempts, the SDK's standard retry strategy).
@@ -31,18 +31,21 @@ afterEach(async () => {
   await driver.close();
   functionClient.destroy();
 });
-afterAll(() => recordFigures('dynamodb-outages', { sdkMaxAttempts: MAX_ATTEMPTS, tests: attemptsSeen }));
+const results = suiteResults('dynamodb-outages');
+results.add({ sdkMaxAttempts: MAX_ATTEMPTS, attemptsPerTest: attemptsSeen });
 
-/** A problem the client may retry with the same key, and is told when. */
+const KEY = 'k-outage';
+
+/** A problem the client may retry with the same key, and is told when; it names that very key. */
 function expectRetryableProblem(reply: Reply, status: number, code: string): void {
   expect(reply.status).toBe(status);
   expect(reply.headers['content-type']).toBe('application/problem+json');
   expect(reply.json).toMatchObject({ status, code, type: expect.any(String), title: expect.any(String), detail: expect.any(String) });
   expect(Number(reply.headers['retry-after'])).toBeGreaterThanOrEqual(1);
-  expect(reply.headers['idempotency-key']).toBeDefined();
+  expect(reply.headers['idempotency-key']).toBe(KEY);
 }
 
-const post = (remainingMs = 10_000) => driver.post({ key: 'k-outage', body: validPayment, remainingMs });
+const post = (remainingMs = 10_000) => driver.post({ key: KEY, body: validPayment, remainingMs });
 const released = (record: Record<string, any> | undefined) => record!.leaseUntilEpochMs <= Date.now();
 
 describe.each([
@@ -52,7 +55,7 @@ describe.each([
 ])('DynamoDB answers %s on every attempt', (_name, error) => {
   beforeEach(() => start());
 
-  test('at the claim: 503 with Retry-After, nothing stored or charged; the retry with the same key pays once', async () => {
+  test('at the claim: 503 with Retry-After, nothing stored or charged; the retry with the same key pays once', results.checked(async () => {
     faults.inject({ step: Step.Claim, fault: { kind: 'error', error } });
     const failed = await post();
     expectRetryableProblem(failed, 503, 'store_unavailable');
@@ -63,9 +66,9 @@ describe.each([
     const retry = await post();
     expect(retry.status).toBe(201);
     expect(ledgerFigures(await driver.contents())).toEqual(soundLedger(1));
-  });
+  }));
 
-  test('at the takeover of a released key: 503 with Retry-After, the record untouched; the next retry pays once', async () => {
+  test('at the takeover of a released key: 503 with Retry-After, the record untouched; the next retry pays once', results.checked(async () => {
     faults.inject({ step: Step.Charge, fault: { kind: 'error', error }, times: MAX_ATTEMPTS });
     expect((await post()).status).toBe(502); // released by the failed first attempt
     faults.inject({ step: Step.Takeover, fault: { kind: 'error', error } });
@@ -79,9 +82,9 @@ describe.each([
     faults.clear();
     expect((await post()).status).toBe(201);
     expect(ledgerFigures(await driver.contents())).toEqual(soundLedger(1));
-  });
+  }));
 
-  test("at the processor's charge write: 502 with Retry-After, nothing charged, key released; the retry pays once", async () => {
+  test("at the processor's charge write: 502 with Retry-After, nothing charged, key released; the retry pays once", results.checked(async () => {
     faults.inject({ step: Step.Charge, fault: { kind: 'error', error } });
     const failed = await post();
     expectRetryableProblem(failed, 502, 'processor_unavailable');
@@ -97,9 +100,9 @@ describe.each([
     const after = await driver.contents();
     expect(ledgerFigures(after)).toEqual(soundLedger(1));
     expect(after.records[0]).toMatchObject({ status: 'COMPLETED', claimCount: 2 });
-  });
+  }));
 
-  test('at the completion: 503 with Retry-After, the charge stands without a payment, key released; the retry completes it with the same charge', async () => {
+  test('at the completion: 503 with Retry-After, the charge stands without a payment, key released; the retry completes it with the same charge', results.checked(async () => {
     faults.inject({ step: Step.Complete, fault: { kind: 'error', error } });
     const failed = await post();
     expectRetryableProblem(failed, 503, 'store_unavailable');
@@ -114,9 +117,9 @@ describe.each([
     expect(retry.status).toBe(201);
     expect(retry.json.charge).toBe(midway.charges[0]!.id);
     expect(ledgerFigures(await driver.contents())).toEqual(soundLedger(1));
-  });
+  }));
 
-  test('at the release after a failed charge: the 502 still reaches the client, the key stays locked until its lease lapses, then the retry pays once', async () => {
+  test('at the release after a failed charge: the 502 still reaches the client, the key stays locked until its lease lapses, then the retry pays once', results.checked(async () => {
     faults.inject({ step: Step.Charge, fault: { kind: 'error', error } });
     faults.inject({ step: Step.Release, fault: { kind: 'error', error } });
     const failed = await post(LEASE_MS);
@@ -129,13 +132,13 @@ describe.each([
     await sleep(LEASE_MS);
     expect((await post()).status).toBe(201);
     expect(ledgerFigures(await driver.contents())).toEqual(soundLedger(1));
-  });
+  }));
 });
 
 describe('DynamoDB failing beyond a single step', () => {
   beforeEach(() => start());
 
-  test('down after the charge (completion and release both fail): 503, then 409 until the lease lapses, then the same charge completes', async () => {
+  test('down after the charge (completion and release both fail): 503, then 409 until the lease lapses, then the same charge completes', results.checked(async () => {
     faults.inject({ step: Step.Complete, fault: { kind: 'error', error: DynamoErrors.throttling } });
     faults.inject({ step: Step.Release, fault: { kind: 'error', error: DynamoErrors.throttling } });
     const failed = await post(LEASE_MS);
@@ -150,9 +153,9 @@ describe('DynamoDB failing beyond a single step', () => {
     expect(retry.status).toBe(201);
     expect(retry.json.charge).toBe(midway.charges[0]!.id);
     expect(ledgerFigures(await driver.contents())).toEqual(soundLedger(1));
-  });
+  }));
 
-  test('a completing transaction cancelled for throttling (which the SDK does not retry) is a 503 with Retry-After, and the retry completes it', async () => {
+  test('a completing transaction cancelled for throttling (which the SDK does not retry) is a 503 with Retry-After, and the retry completes it', results.checked(async () => {
     faults.inject({ step: Step.Complete, fault: { kind: 'error', error: DynamoErrors.transactionThrottled } });
     const failed = await post();
     expectRetryableProblem(failed, 503, 'store_unavailable');
@@ -162,9 +165,9 @@ describe('DynamoDB failing beyond a single step', () => {
     faults.clear();
     expect((await post()).status).toBe(201);
     expect(ledgerFigures(await driver.contents())).toEqual(soundLedger(1));
-  });
+  }));
 
-  test('a GET while reads fail is a 503 with Retry-After, and works again afterwards', async () => {
+  test('a GET while reads fail is a 503 with Retry-After, and works again afterwards', results.checked(async () => {
     const created = await post();
     faults.inject({ step: Step.Read, fault: { kind: 'error', error: DynamoErrors.internalServerError } });
     const failed = await driver.get(created.json.id);
@@ -177,13 +180,13 @@ describe('DynamoDB failing beyond a single step', () => {
 
     faults.clear();
     expect((await driver.get(created.json.id)).text).toBe(created.text);
-  });
+  }));
 });
 
 describe('DynamoDB refusing the completing write of a payment as invalid', () => {
   beforeEach(() => start());
 
-  test('a 500 without Retry-After that stores nothing: the charge is never left behind a stored error that expires', async () => {
+  test('a 500 without Retry-After that stores nothing: the charge is never left behind a stored error that expires', results.checked(async () => {
     faults.inject({ step: Step.Complete, fault: { kind: 'error', error: DynamoErrors.validation }, times: 1 });
     const failed = await post();
     expect(failed.status).toBe(500);
@@ -198,5 +201,5 @@ describe('DynamoDB refusing the completing write of a payment as invalid', () =>
     const retry = await post();
     expect(retry.status).toBe(201);
     expect(ledgerFigures(await driver.contents())).toEqual(soundLedger(1)); // the same charge, now with its payment
-  });
+  }));
 });

@@ -1,6 +1,7 @@
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { LeaseLostError, StoreRejectedError } from '../../../lambda/idempotency/errors';
 import { DynamoDbIdempotencyStore } from '../../../lambda/idempotency/dynamodb-store';
+import type { IdempotencyRecord } from '../../../lambda/idempotency/record';
 import type { ClaimOutcome, ClaimRequest } from '../../../lambda/idempotency/store';
 import { createTestTable, type TestTable } from '../../helpers/dynamo';
 import { countRequests } from '../../helpers/request-counter';
@@ -9,6 +10,8 @@ import { readTable } from '../../helpers/table-contents';
 // Time is passed in explicitly, so leases and retention are exercised without sleeping.
 const T0 = 1_900_000_000_000;
 const response = { statusCode: 201, headers: {}, body: '{"ok":true}' };
+/** The store's private takeover, called directly to test its condition on its own. */
+type TakeOver = (existing: IdempotencyRecord, request: ClaimRequest) => Promise<ClaimOutcome>;
 
 describe('DynamoDB idempotency store', () => {
   let table: TestTable;
@@ -90,6 +93,16 @@ describe('DynamoDB idempotency store', () => {
     const items = await readTable(table.client, table.tableName);
     expect(items.records).toHaveLength(1);
     expect(items.payments).toEqual([]);
+  });
+
+  test("the takeover's own condition refuses a lease that is still running, whatever the caller decided", async () => {
+    // claim() decides on the item its failed PutItem returned, so it never asks for this; the
+    // condition is the fence should that decision ever be wrong (a stale copy, a bug).
+    const holder = claimed(await claim());
+    const takeOver = (store as unknown as { takeOver: TakeOver }).takeOver.bind(store);
+    const stolen = await takeOver(holder, { tenant: 't', key: 'k', fingerprint: 'fp', nowMs: T0 + 5_000, leaseUntilEpochMs: T0 + 15_000 });
+    expect(stolen).toMatchObject({ kind: 'existing', record: { leaseToken: holder.leaseToken, claimCount: 1 } });
+    expect((await records())[0]).toMatchObject({ leaseToken: holder.leaseToken, leaseUntilEpochMs: T0 + 10_000, claimCount: 1 });
   });
 
   test('a released key can be taken over at once by the next claim, keeping its execution id', async () => {

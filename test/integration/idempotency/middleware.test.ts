@@ -8,6 +8,7 @@ import type { HttpRequest, HttpResponse } from '../../../lambda/http/types';
 import { DynamoDbIdempotencyStore } from '../../../lambda/idempotency/dynamodb-store';
 import { idempotency, type IdempotentContext } from '../../../lambda/idempotency/middleware';
 import { COMPRESS_ABOVE_BYTES } from '../../../lambda/idempotency/response-codec';
+import { TableSchema } from '../../../lambda/shared/table';
 import { createTestTable, type TestTable } from '../../helpers/dynamo';
 import { readTable } from '../../helpers/table-contents';
 
@@ -133,8 +134,14 @@ describe('retention of a generic completed result', () => {
       expect((await handler(event, {} as Context)).body).toBe('run 1'); // a replay within retention
       aheadMs = 3_600_000;
       const { TimeToLiveDescription } = await table.client.send(new DescribeTimeToLiveCommand({ TableName: table.tableName }));
-      expect(TimeToLiveDescription?.TimeToLiveStatus).toBe('ENABLED');
-      expect((await readTable(table.client, table.tableName)).records).toHaveLength(1); // still there
+      expect(TimeToLiveDescription).toEqual({ TimeToLiveStatus: 'ENABLED', AttributeName: TableSchema.ttlAttribute });
+      const { records } = await readTable(table.client, table.tableName);
+      expect(records).toHaveLength(1); // still there
+      // It carries the TTL attribute, past by the function's clock, not yet by DynamoDB's.
+      const expiresAtMs = Number(records[0]![TableSchema.ttlAttribute]) * 1000;
+      expect(records[0]).toMatchObject({ status: 'COMPLETED' });
+      expect(expiresAtMs).toBeLessThanOrEqual(Date.now() + aheadMs);
+      expect(expiresAtMs).toBeGreaterThan(Date.now());
 
       expect((await handler(event, {} as Context)).body).toBe('run 2');
       expect(executions).toBe(2);

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Charge, PaymentProcessor } from '../../../lambda/payments/processor';
 import { createDriver, deferred, type Driver, validPayment } from '../../helpers/drivers';
+import { storedPayment } from '../../helpers/ledger';
 
 describe('exactly one execution per (tenant, key)', () => {
   test.each(['handler', 'http'] as const)(
@@ -104,7 +105,9 @@ describe('fencing and crashes', () => {
   test('a crash between the charge and the completion: the retry after the lease lapses returns the same charge', async () => {
     const never = new Promise<void>(() => {}); // the first invocation dies here and never comes back
     const processor = gatedProcessor([never, Promise.resolve()]);
-    driver = await createDriver('handler', { config: { leaseMarginMs: 0 }, processor: processor.wrap });
+    // The function's clock is the test's: the lease lapses when the test says, however slow the machine.
+    let clockMs = Date.now();
+    driver = await createDriver('handler', { config: { leaseMarginMs: 0 }, processor: processor.wrap, now: () => clockMs });
 
     void driver.post({ key: 'k-crash', body: validPayment, remainingMs: 200 });
     await waitUntil(() => processor.charged.length === 1);
@@ -112,7 +115,7 @@ describe('fencing and crashes', () => {
 
     const early = await driver.post({ key: 'k-crash', body: validPayment });
     expect(early.status).toBe(409);
-    await sleep(250);
+    clockMs += 250;
 
     const retry = await driver.post({ key: 'k-crash', body: validPayment });
     expect(retry.status).toBe(201);
@@ -138,7 +141,10 @@ describe('tenant isolation', () => {
     expect(b.status).toBe(201); // not a 422: tenant b never used this key
     expect(b.headers['idempotent-replayed']).toBeUndefined();
     expect(b.json.id).not.toBe(a.json.id);
-    expect((await driver.contents()).charges).toHaveLength(2);
+    expect(b.json).toMatchObject({ amount: 5, status: 'succeeded' });
+    const contents = await driver.contents();
+    expect(contents.charges.map((charge) => charge.id).sort()).toEqual([a.json.charge, b.json.charge].sort());
+    expect(storedPayment(contents, 'tenant-b', 'shared-key')).toEqual(b.json);
   });
 
   test.each([
@@ -168,8 +174,18 @@ describe('tenant isolation', () => {
   test("a tenant replaying another tenant's key gets its own execution, never the stored response", async () => {
     const a = await driver.post({ key: 'k-replay-scope', body: { ...validPayment, customer: 'cus_a' }, tenant: 'tenant-a' });
     const b = await driver.post({ key: 'k-replay-scope', body: { ...validPayment, customer: 'cus_a' }, tenant: 'tenant-b' });
+    // A first execution of its own: a 201 (not a replay, and not a failure that merely differs).
+    expect([a.status, b.status]).toEqual([201, 201]);
     expect(b.headers['idempotent-replayed']).toBeUndefined();
-    expect(b.text).not.toBe(a.text);
+    expect(b.json.id).not.toBe(a.json.id);
+    expect(b.json.charge).not.toBe(a.json.charge);
+    // Its own charge and payment, stored under its own record and readable by it alone.
+    const contents = await driver.contents();
+    expect(contents.charges.map((charge) => charge.id).sort()).toEqual([a.json.charge, b.json.charge].sort());
+    expect(storedPayment(contents, 'tenant-b', 'k-replay-scope')).toEqual(b.json);
+    expect(storedPayment(contents, 'tenant-a', 'k-replay-scope')).toEqual(a.json);
+    expect((await driver.get(b.json.id, 'tenant-b')).text).toBe(b.text);
+    expect((await driver.get(b.json.id, 'tenant-a')).status).toBe(404);
   });
 });
 

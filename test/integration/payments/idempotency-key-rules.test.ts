@@ -133,7 +133,11 @@ describe.each<DriverKind>(['handler', 'http'])('Idempotency-Key rules (%s)', (ki
     expect(retry.headers['idempotent-replayed']).toBe('true');
     expect(driver.requests.total()).toBe(0);
     expectProblem(await driver.post({ key: 'k-warm', body: { ...validPayment, amount: 2 } }), 422, 'idempotency_key_reused');
-    expect((await driver.post({ key: 'k-warm', body: validPayment, tenant: 'tenant-b' })).headers['idempotent-replayed']).toBeUndefined();
+    const otherTenant = await driver.post({ key: 'k-warm', body: validPayment, tenant: 'tenant-b' });
+    expect(otherTenant.status).toBe(201); // its own first execution, not a replay and not a failure
+    expect(otherTenant.headers['idempotent-replayed']).toBeUndefined();
+    expect(otherTenant.json.id).not.toBe(first.json.id);
+    expect(otherTenant.json.charge).not.toBe(first.json.charge);
     expect(driver.requests.total()).toBe(3); // tenant b's first execution; the 422 came from the cache
   });
 
