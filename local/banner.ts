@@ -31,6 +31,7 @@ export function banner(input: BannerInput): string {
     `Local mode listening on ${url} (pid ${input.pid}, ready in ${(input.startupMs / 1000).toFixed(1)} s)`,
     `  HTTP API    ${url}/payments  (POST /payments, GET /payments, GET /payments/{id}; any non-empty x-api-key names the tenant)`,
     `  Invoke API  ${url}/2015-03-31/functions/payments/invocations`,
+    `  Demo        ${url}/demo  (a checkout page: double click, reload, lost answer, crash)`,
     `  Storage     ${storage}, table ${config.tableName} (${input.tableStatus})`,
     `  Data        ${data}`,
     `  Function    timeout ${settings.functionTimeoutSeconds} s, retention ${config.idempotencyTtlSeconds} s, ${processorLine(config)}`,

@@ -9,6 +9,7 @@ import { createRecoverySweep } from '../lambda/recovery/sweep';
 import { createStripeWebhookHandler } from '../lambda/stripe/webhook';
 import type { Context } from 'aws-lambda';
 import { banner } from './banner';
+import { createLocalDemo } from './demo';
 import { commandLine, ensureTable, localDynamoDbClient, startDynamoDbLocal, type RunningDynamoDb } from './dynamodb-local';
 import type { LambdaHandler } from './lambda-runtime';
 import { createLocalServer } from './server';
@@ -94,12 +95,16 @@ async function main(): Promise<void> {
   const handlerReady = new Promise<LambdaHandler>((resolveHandler) => (provideHandler = resolveHandler));
   let provideWebhookHandler!: (handler: LambdaHandler) => void;
   const webhookHandlerReady = new Promise<LambdaHandler>((resolveHandler) => (provideWebhookHandler = resolveHandler));
+  const log = (line: string) => console.log(`${new Date().toISOString()} ${line}`);
+  // The checkout page at /demo; its fault switches touch the demo's own orders, nothing else.
+  const demo = createLocalDemo({ functionTimeoutSeconds: settings.functionTimeoutSeconds, log });
   const server = createLocalServer({
     handler: async (event, context) => (await handlerReady)(event, context),
     // Stripe's webhooks are served when Stripe charges: the signing secret comes with its settings.
     ...(config.stripe ? { webhookHandler: async (event: unknown, context: Context) => (await webhookHandlerReady)(event, context) } : {}),
     functionTimeoutSeconds: settings.functionTimeoutSeconds,
-    log: (line) => console.log(`${new Date().toISOString()} ${line}`),
+    log,
+    demo,
   });
   const address = await listen(server, settings.port, settings.host);
   cleanups.push(() => closeServer(server));
@@ -133,11 +138,14 @@ async function main(): Promise<void> {
     throw new Error(`could not create table ${config.tableName} at ${endpoint}: ${(error as Error).message}`, { cause: error });
   }
 
-  const app = createPaymentsApp({ client, config });
+  const processor = demo.processor(config, client);
+  const app = createPaymentsApp({ client, config, ...(processor ? { processor } : {}) });
+  demo.attach({ client, tableName: config.tableName, simulated: processor !== undefined });
   provideHandler(app.handler);
   if (config.stripe) provideWebhookHandler(createStripeWebhookHandler({ client, config }));
   const intervalMs = settings.recoveryIntervalSeconds * 1000;
-  startRecovery(settings, createRecoverySweep({ app, documentClient: DynamoDBDocumentClient.from(client), config, intervalMs }));
+  const redrive = demo.watchRedrive(app.redrive);
+  startRecovery(settings, createRecoverySweep({ app: { redrive }, documentClient: DynamoDBDocumentClient.from(client), config, intervalMs }));
   writeState(settings.stateFile, {
     pid: process.pid,
     url: displayUrl(address),

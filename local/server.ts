@@ -14,6 +14,7 @@ import {
   type Route,
 } from './api-gateway';
 import { BodyTooLargeError, readBody } from './body';
+import { isDemoPath, type LocalDemo } from './demo';
 import { handleInvoke, invokedFunctionName } from './lambda-invoke';
 import { invoke, type FunctionSettings, type InvocationOutcome, type LambdaHandler } from './lambda-runtime';
 import { GatewayProblem, sendProblem } from './problem';
@@ -33,6 +34,8 @@ export interface LocalServerOptions {
   functionName?: string;
   /** Where access lines and the runtime's log lines go. @default nowhere */
   log?: (line: string) => void;
+  /** The checkout demo: `GET /demo`, its endpoints, and a look at its orders' payments. @default none: /demo is a 404 */
+  demo?: LocalDemo;
 }
 
 /**
@@ -86,6 +89,7 @@ async function route(req: IncomingMessage, res: ServerResponse, options: LocalSe
 
   const functionName = method === 'POST' ? invokedFunctionName(rawPath) : null;
   if (functionName !== null) return handleInvoke(req, res, functionName, handler, settings, requestId);
+  if (options.demo && isDemoPath(rawPath)) return options.demo.serve(req, res, method, rawPath);
 
   const matched = matchRoute(method, rawPath);
   if (matched === null) {
@@ -94,7 +98,7 @@ async function route(req: IncomingMessage, res: ServerResponse, options: LocalSe
     return sendProblem(res, GatewayProblem.NotFound, detail, { 'x-amzn-RequestId': requestId });
   }
   if (matched !== 'malformed' && matched.resource === STRIPE_WEBHOOK_PATH) {
-    if (options.webhookHandler) return handleApiRequest(req, res, matched, options.webhookHandler, settings, requestId, rawPath);
+    if (options.webhookHandler) return handleApiRequest(req, res, matched, options.webhookHandler, settings, requestId, rawPath, undefined);
     req.resume();
     const detail = `${STRIPE_WEBHOOK_PATH} needs PAYMENT_PROCESSOR=stripe and STRIPE_WEBHOOK_SECRET.`;
     return sendProblem(res, GatewayProblem.NotFound, detail, { 'x-amzn-RequestId': requestId });
@@ -103,7 +107,7 @@ async function route(req: IncomingMessage, res: ServerResponse, options: LocalSe
     req.resume();
     return sendProblem(res, GatewayProblem.BadRequest, 'The path is not valid percent-encoding.', { 'x-amzn-RequestId': requestId });
   }
-  return handleApiRequest(req, res, matched, handler, settings, requestId, rawPath);
+  return handleApiRequest(req, res, matched, handler, settings, requestId, rawPath, options.demo);
 }
 
 async function handleApiRequest(
@@ -114,6 +118,7 @@ async function handleApiRequest(
   settings: FunctionSettings,
   requestId: string,
   rawPath: string,
+  demo: LocalDemo | undefined,
 ) {
   // Like the stack's gateway responses, the emulator's own answers to a POST echo a valid key.
   const key = route.resource === '/payments' ? parseIdempotencyKey(headerValue(req.rawHeaders, IDEMPOTENCY_KEY_HEADER.toLowerCase())) : undefined;
@@ -136,7 +141,11 @@ async function handleApiRequest(
 
   const rawQuery = (req.url ?? '').slice(rawPath.length + 1);
   const event = buildProxyEvent({ req, rawPath, rawQuery, route, body, apiKey, requestId });
+  // Only a demo order's payments are watched (and only their answers can be cut by its switch).
+  const watched = demo && apiKey && route.resource === '/payments' && req.method === 'POST';
+  const watch = watched ? demo.watchPayment({ rawHeaders: req.rawHeaders, body, tenant: apiKey, requestId }) : undefined;
   const outcome = await invokeBehindGateway(handler, event, settings);
+  if (watch?.settle(outcome, res)) return;
   switch (outcome.kind) {
     case 'result':
       if (writeProxyResult(res, outcome.value, requestId)) return;

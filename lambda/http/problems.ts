@@ -36,7 +36,7 @@ const catalogue = {
   invalid_request: {
     status: 400,
     title: 'Bad Request',
-    by: ['function'],
+    by: ['function', 'local'],
     when: 'the body or the query fails its schema (`errors[]` names each field)',
     stored: NOT_STORED,
     then: FIX,
@@ -93,7 +93,7 @@ const catalogue = {
     stored: NOT_STORED,
     then: 'check the id or the path',
   },
-  method_not_allowed: { status: 405, title: 'Method Not Allowed', by: ['function'], when: 'a method the path does not serve (`Allow` lists those it does)', stored: NOT_STORED, then: FIX },
+  method_not_allowed: { status: 405, title: 'Method Not Allowed', by: ['function', 'local'], when: 'a method the path does not serve (`Allow` lists those it does)', stored: NOT_STORED, then: FIX },
   request_in_progress: {
     status: 409,
     title: 'Conflict',
@@ -106,7 +106,7 @@ const catalogue = {
   unsupported_media_type: {
     status: 415,
     title: 'Unsupported Media Type',
-    by: ['function'],
+    by: ['function', 'local'],
     when: 'no `Content-Type`, not JSON, or a charset other than utf-8',
     stored: NOT_STORED,
     then: FIX,

@@ -32,6 +32,14 @@ export interface AppDeps {
 
 type Route = (request: HttpRequest, context: Context) => Promise<HttpResponse>;
 
+/**
+ * The document client the payments code writes with. convertClassInstanceToMap: metadata keys
+ * are the caller's, and a key named "constructor" makes the marshaller take a plain object for a
+ * class instance and refuse it (after the charge).
+ */
+export const paymentsDocumentClient = (client: DynamoDBClient) =>
+  DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: true } });
+
 /** The Lambda handler alone (REST API proxy events and direct payloads). */
 export const createPaymentsHandler = (deps: AppDeps) => createPaymentsApp(deps).handler;
 
@@ -42,11 +50,7 @@ export const createPaymentsHandler = (deps: AppDeps) => createPaymentsApp(deps).
  */
 export function createPaymentsApp(deps: AppDeps) {
   const { config } = deps;
-  // convertClassInstanceToMap: metadata keys are the caller's, and a key named "constructor" makes
-  // the marshaller take a plain object for a class instance and refuse it (after the charge).
-  const documentClient = DynamoDBDocumentClient.from(deps.client, {
-    marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: true },
-  });
+  const documentClient = paymentsDocumentClient(deps.client);
   const payments = new PaymentStore(documentClient, config.tableName);
   const processor = deps.processor ?? defaultProcessor(config, documentClient, deps.now);
   const store = new DynamoDbIdempotencyStore({ documentClient, tableName: config.tableName, ttlSeconds: config.idempotencyTtlSeconds });
@@ -107,7 +111,8 @@ export function createPaymentsApp(deps: AppDeps) {
   return { handler, redrive };
 }
 
-function defaultProcessor(config: AppConfig, documentClient: DynamoDBDocumentClient, now: (() => number) | undefined): PaymentProcessor {
+/** Stripe when the configuration names it, else the simulator recording charges in the same table. */
+export function defaultProcessor(config: AppConfig, documentClient: DynamoDBDocumentClient, now?: () => number): PaymentProcessor {
   if (config.stripe) return new StripeProcessor(stripeClientProvider(config.stripe, credentialsLoader(config.stripe)));
   return new SimulatedProcessor({ documentClient, tableName: config.tableName, ...config.processor, now });
 }
