@@ -26,6 +26,11 @@ export interface StackConfig {
    * @default undefined (the simulated processor)
    */
   stripeSecret?: string;
+  /**
+   * Subscribed by email to the alarm topic (context `alarmEmail`); AWS asks the address to confirm.
+   * @default undefined (the topic has no subscriber until one is added)
+   */
+  alarmEmail?: string;
 }
 
 /** A stage name that is safe inside a CloudFormation stack name. */
@@ -53,11 +58,18 @@ export function stackConfigFromContext(node: Node): StackConfig {
   if (rawSecret !== undefined && (typeof rawSecret !== 'string' || !SECRET_REFERENCE.test(rawSecret))) {
     throw new StackConfigError('context stripeSecret must be a Secrets Manager secret name or its complete ARN (arn:aws:secretsmanager:…:secret:name-AbCdEf)');
   }
-  return { stage, idempotencyTtlSeconds, ...(rawSecret ? { stripeSecret: rawSecret } : {}) };
+  const rawEmail = node.tryGetContext('alarmEmail');
+  if (rawEmail !== undefined && rawEmail !== '' && (typeof rawEmail !== 'string' || !EMAIL_ADDRESS.test(rawEmail))) {
+    throw new StackConfigError(`context alarmEmail must be an email address, got "${String(rawEmail)}"`);
+  }
+  return { stage, idempotencyTtlSeconds, ...(rawSecret ? { stripeSecret: rawSecret } : {}), ...(rawEmail ? { alarmEmail: rawEmail } : {}) };
 }
 
 /** A secret name (Secrets Manager's characters) or a complete secret ARN, with its 6-character suffix. */
 const SECRET_REFERENCE = /^(?:[A-Za-z0-9/_+=.@-]{1,512}|arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+-[A-Za-z0-9]{6})$/;
+
+/** Loose on purpose: SNS and its confirmation mail are the real check; this catches a mistyped context value. */
+const EMAIL_ADDRESS = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 /** True when the stage's data must survive the stack: everything but dev. */
 export const retainsData = (config: StackConfig): boolean => config.stage !== DEV_STAGE;

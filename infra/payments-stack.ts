@@ -1,6 +1,7 @@
 import { ArnFormat, CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { retainsData, type StackConfig } from './config';
+import { Monitoring } from './constructs/monitoring';
 import { PaymentsApi } from './constructs/payments-api';
 import { PaymentsFunction } from './constructs/payments-function';
 import { PaymentsTable } from './constructs/payments-table';
@@ -29,15 +30,14 @@ export class PaymentsStack extends Stack {
       description: 'Idempotent payments API: POST /payments, GET /payments, GET /payments/{id}, direct invocation',
       queryIndexes: [TableSchema.paymentsIndex.name],
     });
-    new RecoverySchedule(this, 'Recovery', {
-      function: new PaymentsFunction(this, 'RecoveryWorker', {
-        ...common,
-        entry: 'recovery/handler.ts',
-        description: 'Recovery of in-progress payments whose holder died',
-        timeout: RECOVERY_TIMEOUT,
-        queryIndexes: [TableSchema.recoveryIndex.name],
-      }).function,
+    const recoveryWorker = new PaymentsFunction(this, 'RecoveryWorker', {
+      ...common,
+      entry: 'recovery/handler.ts',
+      description: 'Recovery of in-progress payments whose holder died',
+      timeout: RECOVERY_TIMEOUT,
+      queryIndexes: [TableSchema.recoveryIndex.name],
     });
+    new RecoverySchedule(this, 'Recovery', { function: recoveryWorker.function });
     // Stripe's events: a function of its own, so its role and its throttle are its own too.
     const webhooks = stripe
       ? new PaymentsFunction(this, 'StripeWebhooks', {
@@ -48,6 +48,16 @@ export class PaymentsStack extends Stack {
         })
       : undefined;
     const { api, defaultKey } = new PaymentsApi(this, 'Http', { handler: payments.function, webhookHandler: webhooks?.function, logRemovalPolicy });
+    const monitoring = new Monitoring(this, 'Monitoring', {
+      functions: [
+        { label: 'Payments', function: payments.function },
+        { label: 'Recovery', function: recoveryWorker.function },
+        ...(webhooks ? [{ label: 'StripeWebhooks', function: webhooks.function }] : []),
+      ],
+      table,
+      api,
+      alarmEmail: config.alarmEmail,
+    });
 
     new CfnOutput(this, 'ApiUrl', { value: api.url, description: 'Base URL of the REST API stage' });
     new CfnOutput(this, 'ApiKeyId', {
@@ -56,6 +66,8 @@ export class PaymentsStack extends Stack {
     });
     new CfnOutput(this, 'FunctionName', { value: payments.function.functionName, description: 'For aws lambda invoke' });
     new CfnOutput(this, 'TableName', { value: table.tableName, description: 'The DynamoDB table' });
+    new CfnOutput(this, 'AlarmTopicArn', { value: monitoring.topic.topicArn, description: 'Every alarm notifies this SNS topic: subscribe on-call here' });
+    new CfnOutput(this, 'DashboardName', { value: monitoring.dashboard.dashboardName, description: 'The CloudWatch dashboard' });
     if (webhooks) {
       new CfnOutput(this, 'StripeWebhookUrl', { value: `${api.url}webhooks/stripe`, description: "The endpoint to register in Stripe's dashboard" });
     }

@@ -6,6 +6,7 @@ import { ConfigError, configFromEnv } from '../lambda/payments/config';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createPaymentsApp } from '../lambda/payments/app';
 import { createRecoverySweep } from '../lambda/recovery/sweep';
+import { createTelemetry, Service, terminalLog } from '../lambda/observability';
 import { createStripeWebhookHandler } from '../lambda/stripe/webhook';
 import type { Context } from 'aws-lambda';
 import { banner } from './banner';
@@ -129,7 +130,12 @@ async function main(): Promise<void> {
     });
   }
   const endpoint = settings.dynamoDbEndpoint ?? dynamo!.endpoint;
-  const client: DynamoDBClient = localDynamoDbClient(endpoint);
+  // The same lines as in AWS: readable on a terminal, JSON when piped. Requests run concurrently here.
+  const telemetryLog = terminalLog(process.stdout, { color: !process.env.NO_COLOR });
+  const telemetry = createTelemetry({ service: Service.Payments, log: telemetryLog });
+  const recoveryTelemetry = createTelemetry({ service: Service.Recovery, log: telemetryLog });
+  const webhookTelemetry = createTelemetry({ service: Service.Webhooks, log: telemetryLog });
+  const client: DynamoDBClient = telemetry.instrumentClient(localDynamoDbClient(endpoint));
   cleanups.push(async () => client.destroy());
   let tableStatus: 'created' | 'existing';
   try {
@@ -139,13 +145,14 @@ async function main(): Promise<void> {
   }
 
   const processor = demo.processor(config, client);
-  const app = createPaymentsApp({ client, config, ...(processor ? { processor } : {}) });
+  const app = createPaymentsApp({ client, config, telemetry, ...(processor ? { processor } : {}) });
   demo.attach({ client, tableName: config.tableName, simulated: processor !== undefined });
-  provideHandler(app.handler);
-  if (config.stripe) provideWebhookHandler(createStripeWebhookHandler({ client, config }));
+  provideHandler(telemetry.wrapHandler(app.handler));
+  if (config.stripe) provideWebhookHandler(webhookTelemetry.wrapHandler(createStripeWebhookHandler({ client, config, hooks: webhookTelemetry.hooks })));
   const intervalMs = settings.recoveryIntervalSeconds * 1000;
-  const redrive = demo.watchRedrive(app.redrive);
-  startRecovery(settings, createRecoverySweep({ app: { redrive }, documentClient: DynamoDBDocumentClient.from(client), config, intervalMs }));
+  const redrive = recoveryTelemetry.wrapRedrive(demo.watchRedrive(app.redrive));
+  const sweep = createRecoverySweep({ app: { redrive }, documentClient: DynamoDBDocumentClient.from(client), config, intervalMs, log: recoveryTelemetry.recoveryLog });
+  startRecovery(settings, recoveryTelemetry.wrapRecovery(sweep, { logIdleSweeps: false }));
   writeState(settings.stateFile, {
     pid: process.pid,
     url: displayUrl(address),

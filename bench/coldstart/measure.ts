@@ -33,7 +33,9 @@ function probeOnce(file: string, sourceMaps: boolean): [initMs: number, firstReq
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     NODE_OPTIONS: sourceMaps ? '--enable-source-maps' : '',
   };
-  return JSON.parse(execFileSync(process.execPath, ['-e', PROBE, file, FIRST_EVENT], { env, encoding: 'utf8' }));
+  // The handler writes its own log lines to stdout first; the probe's figures come last.
+  const stdout = execFileSync(process.execPath, ['-e', PROBE, file, FIRST_EVENT], { env, encoding: 'utf8' });
+  return JSON.parse(stdout.slice(stdout.lastIndexOf('\n') + 1));
 }
 
 /** Runs made whatever the deadline says (bundles alternate, so ratios hold up better than absolutes). */

@@ -5,6 +5,17 @@ import { problemResponse } from '../http/problem';
 import { KeyReusedError, LeaseLostError, RequestInProgressError, StoreRejectedError } from './errors';
 import { ExecutionDurations } from './execution-durations';
 import { requestFingerprint } from './fingerprint';
+import {
+  answered,
+  claimFailure,
+  failureOf,
+  type IdempotencyEvent,
+  type IdempotencyHooks,
+  IdempotencyOutcome,
+  monotonicMs,
+  notifyHooks,
+  type Report,
+} from './hooks';
 import { IDEMPOTENCY_KEY_HEADER, requireIdempotencyKey } from './key';
 import { type IdempotencyRecord, RecordStatus } from './record';
 import type { ReplayCache } from './replay-cache';
@@ -47,6 +58,8 @@ export interface IdempotencyOptions {
    * @default false
    */
   recoverable?: boolean;
+  /** Callbacks told how each request was settled, for the caller's own telemetry. @default none */
+  hooks?: IdempotencyHooks;
 }
 
 /** What the wrapped handler sees of its claim, as `context.idempotency`. */
@@ -55,6 +68,11 @@ export interface IdempotencyContext {
   key: string;
   /** Stable across retries and lease takeovers: derive downstream idempotency keys from it. */
   executionId: string;
+  /**
+   * When the record was first claimed: a downstream idempotency window (Stripe keeps a key 24 h)
+   * counts from here, however many takeovers came since.
+   */
+  firstClaimedAtEpochMs: number;
   /**
    * Adds writes of other items that must commit together with the completion of the record (or
    * not at all). They turn the completion into a transaction: prefer `attachToRecord`.
@@ -74,6 +92,10 @@ interface ClaimState {
   key: string;
   writes: TransactWriteItem[];
   attachment: RecordAttachment;
+  /** For the hooks: how the key was claimed and how long each phase took (monotonic ms). */
+  takeover: boolean;
+  durationsMs: IdempotencyEvent['durationsMs'];
+  handlerStartedAtMs: number;
 }
 
 const STATE = 'idempotency';
@@ -87,6 +109,9 @@ export function idempotency(options: IdempotencyOptions): middy.MiddlewareObj<Ht
   const appliesTo = options.appliesTo ?? ((request: HttpRequest) => request.method === 'POST');
   const durations = new ExecutionDurations();
   const answer = (record: RecordView, fingerprint: string, nowMs: number) => answerFromRecord(record, fingerprint, nowMs, durations);
+  const hooks = options.hooks;
+  const reporter = (request: Request, key: string): Report =>
+    hooks ? (fields) => notifyHooks(hooks, { ...fields, tenant: request.event.tenant, key, context: request.context }) : () => {};
 
   const before = async (request: Request): Promise<HttpResponse | undefined> => {
     const event = request.event;
@@ -97,28 +122,48 @@ export function idempotency(options: IdempotencyOptions): middy.MiddlewareObj<Ht
     const body = event.parsedBody === undefined ? event.body : JSON.stringify(event.parsedBody);
     const fingerprint = requestFingerprint(event.method, event.path, body);
     const nowMs = now();
+    const report = reporter(request, key);
     const cached = options.cache?.get(event.tenant, key, nowMs);
-    if (cached) return answer(cached, fingerprint, nowMs);
+    if (cached) return answered(() => answer(cached, fingerprint, nowMs), report, { source: 'cache', durationsMs: {} });
     const remainingMs = request.context.getRemainingTimeInMillis?.() ?? defaultLeaseMs;
-    const outcome = await options.store.claim({
-      tenant: event.tenant,
-      key,
-      fingerprint,
-      leaseUntilEpochMs: nowMs + remainingMs + leaseMarginMs,
-      nowMs,
-      ...(options.recoverable ? { request: { method: event.method, path: event.path, body } } : {}),
-    });
+    const claimStartedAtMs = monotonicMs();
+    let outcome;
+    try {
+      outcome = await options.store.claim({
+        tenant: event.tenant,
+        key,
+        fingerprint,
+        leaseUntilEpochMs: nowMs + remainingMs + leaseMarginMs,
+        nowMs,
+        ...(options.recoverable ? { request: { method: event.method, path: event.path, body } } : {}),
+      });
+    } catch (error) {
+      report({ ...claimFailure(error), durationsMs: { claim: monotonicMs() - claimStartedAtMs } });
+      throw error;
+    }
+    const durationsMs = { claim: monotonicMs() - claimStartedAtMs };
+    const { record } = outcome;
     if (outcome.kind === 'existing') {
-      options.cache?.put(event.tenant, key, outcome.record, nowMs);
-      return answer(outcome.record, fingerprint, nowMs);
+      options.cache?.put(event.tenant, key, record, nowMs);
+      const fields = { source: 'store', executionId: record.executionId, claimCount: record.claimCount, durationsMs } as const;
+      return answered(() => answer(record, fingerprint, nowMs), report, fields);
     }
 
-    const state: ClaimState = { record: outcome.record, key, writes: [], attachment: { attributes: {} } };
+    const state: ClaimState = {
+      record,
+      key,
+      writes: [],
+      attachment: { attributes: {} },
+      takeover: outcome.takeover,
+      durationsMs,
+      handlerStartedAtMs: monotonicMs(),
+    };
     request.internal[STATE] = state;
     (request.context as IdempotentContext).idempotency = {
       tenant: event.tenant,
       key,
       executionId: outcome.record.executionId,
+      firstClaimedAtEpochMs: outcome.record.createdAtEpochMs,
       addWrites: (...items) => state.writes.push(...items),
       attachToRecord: (attributes, attachOptions = {}) => {
         state.attachment = {
@@ -133,19 +178,31 @@ export function idempotency(options: IdempotencyOptions): middy.MiddlewareObj<Ht
   const after = async (request: Request): Promise<void> => {
     const state = request.internal[STATE] as ClaimState | undefined;
     if (!state || !request.response) return;
+    state.durationsMs.handler = monotonicMs() - state.handlerStartedAtMs;
     if (request.response.statusCode >= 500) return release(request); // a failure is not a result
     delete request.internal[STATE];
+    const report = reporter(request, state.key);
+    const completionStartedAtMs = monotonicMs();
+    const finished = () => ({ ...claimFields(state), durationsMs: { ...state.durationsMs, completion: monotonicMs() - completionStartedAtMs } });
     try {
-      request.response = await complete(state, request.response, request.event.tenant);
+      const { response, rejectedCode } = await complete(state, request.response, request.event.tenant);
+      request.response = response;
+      const outcome = rejectedCode ? IdempotencyOutcome.StoreRejected : state.takeover ? IdempotencyOutcome.Takeover : IdempotencyOutcome.Executed;
+      report({ ...finished(), outcome, statusCode: response.statusCode, ...(rejectedCode ? { errorCode: rejectedCode } : {}) });
     } catch (error) {
       if (!(error instanceof LeaseLostError)) {
+        state.durationsMs.completion = monotonicMs() - completionStartedAtMs;
         request.internal[STATE] = state; // onError releases it
         throw error;
       }
       // A zombie: another invocation took the key over. Its outcome, not ours, is the answer.
-      if (!error.current) throw new RequestInProgressError(1_000);
-      options.cache?.put(request.event.tenant, state.key, error.current, now());
-      request.response = answer(error.current, state.record.fingerprint, now());
+      if (!error.current) {
+        report({ ...finished(), outcome: IdempotencyOutcome.LeaseLost, statusCode: 409 });
+        throw new RequestInProgressError(1_000);
+      }
+      const current = error.current;
+      options.cache?.put(request.event.tenant, state.key, current, now());
+      request.response = answered(() => answer(current, state.record.fingerprint, now()), report, finished(), IdempotencyOutcome.LeaseLost);
     }
   };
 
@@ -156,9 +213,11 @@ export function idempotency(options: IdempotencyOptions): middy.MiddlewareObj<Ht
    * Not so for a result the handler asked to keep for good (a payment): a stored 500 would leave
    * its effect (the charge) with no record of it and expire, so the key is released instead, and
    * retries or recovery keep meeting the refusal until it is fixed or flagged for attention.
+   * With the code of the refusal when the record completed with that 500.
    */
-  const complete = async (state: ClaimState, response: HttpResponse, tenant: string): Promise<HttpResponse> => {
+  const complete = async (state: ClaimState, response: HttpResponse, tenant: string): Promise<{ response: HttpResponse; rejectedCode?: string }> => {
     let completed: IdempotencyRecord;
+    let rejectedCode: string | undefined;
     try {
       completed = await options.store.complete(state.record, response, state.writes, now(), state.attachment);
     } catch (error) {
@@ -167,23 +226,35 @@ export function idempotency(options: IdempotencyOptions): middy.MiddlewareObj<Ht
       if (!unstorable || state.attachment.retainForever) throw error;
       console.error(JSON.stringify({ level: 'error', message: 'result could not be stored; completing with a 500', code: error.code, error: String(error.cause) }));
       completed = await options.store.complete(state.record, problemResponse(error.status, error.code, error.title, error.detail), [], now());
+      rejectedCode = error.code;
     }
     const nowMs = now();
     durations.record(nowMs - state.record.leasedAtEpochMs);
     options.cache?.put(tenant, state.key, completed, nowMs);
-    return completed.response!;
+    return { response: completed.response!, rejectedCode };
   };
 
   const release = async (request: Request): Promise<void> => {
     const state = request.internal[STATE] as ClaimState | undefined;
     if (!state) return;
     delete request.internal[STATE];
+    state.durationsMs.handler ??= monotonicMs() - state.handlerStartedAtMs; // the handler threw
+    const releaseStartedAtMs = monotonicMs();
+    let releaseFailed = false;
     try {
       await options.store.release(state.record, now());
     } catch (error) {
+      releaseFailed = true;
       // The lease lapses by itself; a failed release only delays the retry until then.
       console.warn(JSON.stringify({ level: 'warn', message: 'could not release idempotency lease', error: String(error) }));
     }
+    reporter(request, state.key)({
+      ...claimFields(state),
+      // Thrown (onError), or a 5xx answer (after).
+      ...failureOf(request.error, request.response?.statusCode ?? 500),
+      ...(releaseFailed ? { releaseFailed } : {}),
+      durationsMs: { ...state.durationsMs, release: monotonicMs() - releaseStartedAtMs },
+    });
   };
 
   return { before, after, onError: release };
@@ -199,6 +270,9 @@ export function answerFromRecord(record: RecordView, fingerprint: string, nowMs:
   // Records written before leasedAtEpochMs existed: assume the holder just started.
   throw new RequestInProgressError(durations.retryAfterMs(record.leasedAtEpochMs ?? nowMs, record.leaseUntilEpochMs, nowMs));
 }
+
+/** What every event about a claimed record says of the claim. */
+const claimFields = (state: ClaimState) => ({ executionId: state.record.executionId, claimCount: state.record.claimCount, takeover: state.takeover });
 
 export function replay(stored: HttpResponse): HttpResponse {
   return { statusCode: stored.statusCode, headers: { ...stored.headers, [REPLAYED_HEADER]: 'true' }, body: stored.body };

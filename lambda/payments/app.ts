@@ -20,6 +20,7 @@ import { SimulatedProcessor } from './simulated-processor';
 import { credentialsLoader, stripeClientProvider } from '../stripe/client';
 import { StripeProcessor } from '../stripe/processor';
 import { validateJsonBody } from './validate-body';
+import type { Telemetry } from '../observability';
 
 export interface AppDeps {
   client: DynamoDBClient;
@@ -28,6 +29,8 @@ export interface AppDeps {
   processor?: PaymentProcessor;
   /** @default Date.now */
   now?: () => number;
+  /** The idempotency hooks and processor timing of lambda/observability. @default none */
+  telemetry?: Pick<Telemetry, 'hooks' | 'instrumentProcessor'>;
 }
 
 type Route = (request: HttpRequest, context: Context) => Promise<HttpResponse>;
@@ -52,18 +55,20 @@ export function createPaymentsApp(deps: AppDeps) {
   const { config } = deps;
   const documentClient = paymentsDocumentClient(deps.client);
   const payments = new PaymentStore(documentClient, config.tableName);
-  const processor = deps.processor ?? defaultProcessor(config, documentClient, deps.now);
+  const untimed = deps.processor ?? defaultProcessor(config, documentClient, deps.now);
+  const processor = deps.telemetry ? deps.telemetry.instrumentProcessor(untimed) : untimed;
   const store = new DynamoDbIdempotencyStore({ documentClient, tableName: config.tableName, ttlSeconds: config.idempotencyTtlSeconds });
 
   const cache = new ReplayCache({ maxEntries: config.replayCacheEntries });
 
+  const pay = createPayment({ processor, payments, now: deps.now });
   // middy's early timeout is off: the lease already covers the invocation up to Lambda's deadline.
   const create = middy<HttpRequest, HttpResponse, Error, Context>({ timeoutEarlyInMillis: 0 })
     .use(validateJsonBody(createPaymentBody({ paymentMethodIds: processor.acceptsPaymentMethodIds ?? false })))
     .use(
-      idempotency({ store, cache, defaultLeaseMs: config.defaultLeaseMs, leaseMarginMs: config.leaseMarginMs, now: deps.now, recoverable: true }),
+      idempotency({ store, cache, defaultLeaseMs: config.defaultLeaseMs, leaseMarginMs: config.leaseMarginMs, now: deps.now, recoverable: true, hooks: deps.telemetry?.hooks }),
     )
-    .handler((event, context) => createPayment({ processor, payments })(event, context as IdempotentContext));
+    .handler((event, context) => pay(event, context as IdempotentContext));
   const get = getPayment({ payments });
   const list = listPayments({ payments });
 

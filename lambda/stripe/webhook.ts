@@ -8,6 +8,7 @@ import { errorToResponse, problemResponse } from '../http/problem';
 import { type HttpRequest, type HttpResponse, jsonResponse } from '../http/types';
 import { DynamoDbIdempotencyStore } from '../idempotency/dynamodb-store';
 import { IDEMPOTENCY_KEY_HEADER } from '../idempotency/key';
+import type { IdempotencyHooks } from '../idempotency/hooks';
 import { idempotency } from '../idempotency/middleware';
 import type { AppConfig } from '../payments/config';
 import { type ChangeOutcome, PAYMENT_ID, type PaymentChange, PaymentStatus, PaymentStore } from '../payments/payment-store';
@@ -39,6 +40,8 @@ export interface StripeWebhookDeps {
   credentials?: () => Promise<StripeCredentials>;
   /** Used only to find the payment of a refunded charge. @default a client from `config.stripe` */
   stripe?: () => Promise<Stripe>;
+  /** The idempotency layer's hooks (lambda/observability): what became of each event id. @default none */
+  hooks?: IdempotencyHooks;
 }
 
 /** The request the idempotency layer sees: keyed by the event id, fingerprinted by id and type. */
@@ -72,7 +75,7 @@ export function createStripeWebhookHandler(deps: StripeWebhookDeps) {
   const process = middy<EventRequest, HttpResponse, Error, Context>({ timeoutEarlyInMillis: 0 })
     // The layer's middleware reads only the HttpRequest part of an EventRequest.
     .use(
-      idempotency({ store, defaultLeaseMs: deps.config.defaultLeaseMs, leaseMarginMs: deps.config.leaseMarginMs, now }) as unknown as middy.MiddlewareObj<
+      idempotency({ store, defaultLeaseMs: deps.config.defaultLeaseMs, leaseMarginMs: deps.config.leaseMarginMs, now, hooks: deps.hooks }) as unknown as middy.MiddlewareObj<
         EventRequest,
         HttpResponse,
         Error,
