@@ -79,6 +79,7 @@ export function paymentRunner(deps: PaymentRunnerDeps) {
       tenant: call.request.tenant,
       key: call.key,
       executionId,
+      firstClaimedAtEpochMs: Date.now(),
       addWrites: () => {
         throw new Error('the payment flow commits no other items');
       },

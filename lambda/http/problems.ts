@@ -161,6 +161,14 @@ const catalogue = {
     stored: 'no: the key is released',
     then: 'an operator investigates: the payment may exist at Stripe under that key',
   },
+  processor_window_passed: {
+    status: 500,
+    title: 'Internal Server Error',
+    by: ['function'],
+    when: "a retry of a payment first tried more than 23 h ago, when Stripe may have forgotten our key (it keeps keys at least 24 h): the payment is not sent again (logged)",
+    stored: 'no: the record stays IN_PROGRESS and recovery flags it as needing attention',
+    then: 'an operator checks Stripe for the payment (its metadata names our tenant, key and payment id)',
+  },
   webhook_misconfigured: {
     status: 500,
     title: 'Internal Server Error',

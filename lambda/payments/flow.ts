@@ -1,5 +1,5 @@
 import type { IdempotentContext } from '../idempotency/middleware';
-import { badRequest, notFound } from '../http/errors';
+import { badRequest, HttpError, notFound } from '../http/errors';
 import { problemFor, problemResponse } from '../http/problem';
 import { type HttpRequest, type HttpResponse, jsonResponse } from '../http/types';
 import { type Charge, type ChargeRequest, ChargeStatus, type PaymentProcessor, ProcessorRejectedError } from './processor';
@@ -9,7 +9,15 @@ import { type CreatePaymentInput, LIST_LIMIT } from './schema';
 export interface FlowDeps {
   processor: PaymentProcessor;
   payments: PaymentStore;
+  /** @default Date.now */
+  now?: () => number;
 }
+
+/**
+ * How long before the processor's idempotency window ends a payment is no longer sent to it: the
+ * hour recovery also keeps (STRIPE_RECOVERY_WINDOW_SECONDS), for the call itself and for clocks.
+ */
+export const PROCESSOR_WINDOW_MARGIN_MS = 3600_000;
 
 /**
  * POST /payments, run at most once per (tenant, key) by the idempotency middleware. The charge
@@ -19,8 +27,16 @@ export interface FlowDeps {
 export function createPayment(deps: FlowDeps) {
   return async (event: HttpRequest, context: IdempotentContext): Promise<HttpResponse> => {
     const input = event.parsedBody as CreatePaymentInput;
-    const { executionId, attachToRecord, tenant, key } = context.idempotency;
+    const { executionId, attachToRecord, tenant, key, firstClaimedAtEpochMs } = context.idempotency;
     const paymentId = paymentIdFor(tenant, key);
+    // Past the processor's memory of our key, the same key could charge again: a retry that comes
+    // that late (or recovery) must not send it. The record stays IN_PROGRESS for an operator.
+    const windowMs = deps.processor.idempotencyWindowMs ?? Number.POSITIVE_INFINITY;
+    if ((deps.now ?? Date.now)() - firstClaimedAtEpochMs >= windowMs - PROCESSOR_WINDOW_MARGIN_MS) {
+      throw new HttpError('processor_window_passed', '', {
+        cause: new Error(`payment ${paymentId} was first claimed ${new Date(firstClaimedAtEpochMs).toISOString()}, past the processor's idempotency window`),
+      });
+    }
     let charge: Charge;
     try {
       charge = await deps.processor.charge({

@@ -1,7 +1,7 @@
 import { createDriver, deferred, type Driver, type DriverOptions } from '../../helpers/drivers';
 import { recordOf } from '../../helpers/ledger';
 import { FaultKind, startStripeServer, type StripeServer } from '../../helpers/stripe-server';
-import type { AppConfig } from '../../../lambda/payments/config';
+import { type AppConfig, STRIPE_RECOVERY_WINDOW_SECONDS } from '../../../lambda/payments/config';
 import type { PaymentProcessor } from '../../../lambda/payments/processor';
 import { credentialsLoader, type StripeSettings, stripeClientProvider } from '../../../lambda/stripe/client';
 import { StripeProcessor, stripeIdempotencyKey } from '../../../lambda/stripe/processor';
@@ -30,7 +30,8 @@ afterEach(async () => {
 });
 
 async function stripeDriver(options: { stripe?: Partial<StripeSettings>; config?: DriverOptions['config']; now?: () => number; wrap?: (p: PaymentProcessor) => PaymentProcessor } = {}) {
-  const config = { ...options.config, stripe: settings(options.stripe) } as Partial<AppConfig>;
+  // What configFromEnv gives with PAYMENT_PROCESSOR=stripe: recovery's window ends before Stripe's.
+  const config = { recovery: { windowSeconds: STRIPE_RECOVERY_WINDOW_SECONDS }, ...options.config, stripe: settings(options.stripe) } as Partial<AppConfig>;
   const wrap = options.wrap;
   const processor = wrap ? () => wrap(new StripeProcessor(stripeClientProvider(config.stripe!, credentialsLoader(config.stripe!)))) : undefined;
   driver = await createDriver('handler', { config, now: options.now, ...(processor ? { processor } : {}) });
@@ -174,6 +175,36 @@ describe('charging through Stripe', () => {
     expect((await d.post({ key: 'reused', body: visa })).status).toBe(502);
     const reply = await d.post({ key: 'reused', body: visa });
     expect([reply.status, reply.json.code]).toEqual([500, 'processor_idempotency_error']);
+    expect(stripe.paymentIntents()).toHaveLength(1);
+  });
+});
+
+describe("Stripe's 24 hour idempotency window", () => {
+  it('a retry (or recovery) past 23 h after the first claim is not sent to Stripe again: a 500, and the record is flagged for attention', async () => {
+    let nowMs = Date.now();
+    const d = await stripeDriver({ now: () => nowMs, stripe: { maxNetworkRetries: 0 } });
+    // The PaymentIntent is made, its answer lost twice (the SDK retries a reset once): a 502, the key released.
+    stripe.fault({ kind: FaultKind.ResetAfterCreate, path: '/v1/payment_intents', times: 2 });
+    expect((await d.post({ key: 'late-1', body: visa })).status).toBe(502);
+    const sent = createRequests().length;
+
+    nowMs += 23 * 3600_000 + 1_000;
+    const late = await d.post({ key: 'late-1', body: visa });
+    expect([late.status, late.json.code]).toEqual([500, 'processor_window_passed']);
+    expect(createRequests()).toHaveLength(sent);
+    expect(await d.recover()).toMatchObject({ needsAttention: 1, recovered: 0 });
+    expect(createRequests()).toHaveLength(sent);
+    expect(stripe.paymentIntents()).toHaveLength(1);
+  });
+
+  it('a retry within the window still reaches the PaymentIntent', async () => {
+    let nowMs = Date.now();
+    const d = await stripeDriver({ now: () => nowMs, stripe: { maxNetworkRetries: 0 } });
+    stripe.fault({ kind: FaultKind.ResetAfterCreate, path: '/v1/payment_intents', times: 2 });
+    expect((await d.post({ key: 'late-2', body: visa })).status).toBe(502);
+    nowMs += 22 * 3600_000;
+    const retried = await d.post({ key: 'late-2', body: visa });
+    expect(retried.status).toBe(201);
     expect(stripe.paymentIntents()).toHaveLength(1);
   });
 });
