@@ -10,6 +10,8 @@ module.exports = {
   transformIgnorePatterns: ['/node_modules/(?!@middy/)'],
   globalSetup: '<rootDir>/test/helpers/global-setup.ts',
   globalTeardown: '<rootDir>/test/helpers/global-teardown.ts',
+  // A copy of every line the code under test writes, for the global teardown's leak check.
+  setupFiles: ['<rootDir>/test/helpers/capture-logs.ts'],
   testTimeout: 60_000,
   maxWorkers: 2,
 };

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { captureOutput } from './log-capture';
 
 export const ROOT = resolve(__dirname, '../..');
 
@@ -27,8 +28,12 @@ export function startLocalMode(env: Record<string, string>): LocalModeProcess {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const collect = (chunk: Buffer) => {
+    output += chunk.toString();
+    captureOutput(chunk, 'local mode');
+  };
+  child.stdout!.on('data', collect);
+  child.stderr!.on('data', collect);
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   const alive = () => child.exitCode === null && child.signalCode === null;
   const handle: LocalModeProcess = {
