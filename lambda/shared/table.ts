@@ -53,7 +53,24 @@ export const DEFAULT_TABLE_NAME = 'idempotent-payments';
 export const KeyPrefix = {
   Idempotency: 'idem#',
   Charge: 'charge#',
+  /**
+   * A secret key of the API (lambda/auth), by key id: the one item kind the authorizer reads,
+   * and all it may read (IAM `dynamodb:LeadingKeys` on this prefix).
+   */
+  SecretKey: 'auth#key#',
+  /** A tenant's secret key ids and its usage-plan key, so `keys list <tenant>` is one GetItem, not a scan. */
+  TenantKeys: 'auth#tenant#',
 } as const;
+
+/**
+ * What every authentication item's key starts with (the two prefixes above and
+ * AUTH_TENANTS_KEY): the payments functions' roles are denied it, so a function that can write
+ * payments cannot mint a credential. No other item's key starts with it.
+ */
+export const AUTH_KEY_ROOT = 'auth#';
+
+/** The one item that names every tenant holding a secret key, for `keys list` without a tenant. */
+export const AUTH_TENANTS_KEY = 'auth#tenants';
 
 /** Every secondary index of the table: both sparse, both keyed by string partitions and a sort key. */
 export const SECONDARY_INDEXES = [TableSchema.paymentsIndex, TableSchema.recoveryIndex] as const;
