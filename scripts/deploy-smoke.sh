@@ -109,7 +109,7 @@ api_url="$(output ApiUrl)"
 function_name="$(output FunctionName)"
 table_name="$(output TableName)"
 # moto leaves out an output whose value it cannot resolve: ApiKeyId (it creates no API keys).
-check "stack outputs (all but ApiKeyId under moto)" "ApiUrl FunctionName TableName" \
+check "stack outputs (all but ApiKeyId under moto)" "AlarmTopicArn ApiUrl DashboardName FunctionName TableName" \
   "$(json "' '.join(sorted(o['OutputKey'] for o in data if o['OutputKey'] != 'ApiKeyId'))" <<<"$outputs")"
 check "template declares output ApiKeyId" yes \
   "$(json "'yes' if 'ApiKeyId' in data.get('Outputs', {}) else 'no'" <"$cdk_out/$stack.template.json")"

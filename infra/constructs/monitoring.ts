@@ -1,4 +1,4 @@
-import { Duration, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import type * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -60,6 +60,8 @@ const TABLE_OPERATIONS = [
 export class Monitoring extends Construct {
   readonly topic: sns.Topic;
   readonly alarms: cloudwatch.Alarm[] = [];
+  /** The same alarms by ARN, built from their names: what the dashboard names them by. */
+  private readonly alarmArns: string[] = [];
   readonly dashboard: cloudwatch.Dashboard;
 
   constructor(scope: Construct, id: string, props: MonitoringProps) {
@@ -140,7 +142,11 @@ export class Monitoring extends Construct {
   }
 
   private alarm(id: string, metric: cloudwatch.IMetric, options: { threshold: number; description: string }): void {
+    // Named after the stack, so the dashboard can name them by ARN without a GetAtt (an emulator
+    // that does not create alarms, like the offline deploy test's, could not resolve one).
+    const alarmName = `${Stack.of(this).stackName}-${id}`;
     const alarm = new cloudwatch.Alarm(this, id, {
+      alarmName,
       metric,
       threshold: options.threshold,
       evaluationPeriods: 1,
@@ -153,6 +159,7 @@ export class Monitoring extends Construct {
     alarm.addAlarmAction(action);
     alarm.addOkAction(action);
     this.alarms.push(alarm);
+    this.alarmArns.push(Stack.of(this).formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: alarmName, arnFormat: ArnFormat.COLON_RESOURCE_NAME }));
   }
 
   private createDashboard({ functions, table, api }: MonitoringProps): cloudwatch.Dashboard {
@@ -164,7 +171,12 @@ export class Monitoring extends Construct {
     const tableOps = { operations: TABLE_OPERATIONS, period: Duration.minutes(1) };
 
     dashboard.addWidgets(
-      new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 24, height: 3 }),
+      new cloudwatch.AlarmStatusWidget({
+        title: 'Alarms',
+        alarms: this.alarmArns.map((arn, i) => cloudwatch.Alarm.fromAlarmArn(this, `AlarmRef${i}`, arn)),
+        width: 24,
+        height: 3,
+      }),
       graph(
         'Outcomes (requests per minute)',
         Object.values(InvocationOutcome).map((outcome) => requests(Service.Payments, outcome, Duration.minutes(1))),
