@@ -12,12 +12,16 @@ Commands:
   payments <tenant>       the tenant's payments, newest first
       --limit N               page size (${LIST_LIMIT.min}-${LIST_LIMIT.max}, default ${LIST_LIMIT.default})
       --starting-after ID     the page after payment ID (the last id of the previous page)
+  outcomes [file ...]     summarise the functions' JSON log lines: outcomes, statuses, duration
+                          percentiles, recovery and the keys that need attention. Files are log
+                          output (local mode redirected, \`aws logs tail\`, a CloudWatch Logs
+                          export, .gz included); none or - reads standard input. No database.
 
 Options:
   --json                  machine-readable output on stdout
   --help                  this text
 
-Database, first match wins:
+Database (every command but outcomes), first match wins:
   DYNAMODB_ENDPOINT set   that endpoint (e.g. a DynamoDB Local), table TABLE_NAME or the default
   TABLE_NAME set          that deployed table, with the AWS SDK's default credentials and region
   otherwise               the running local mode (npm start), found through LOCAL_STATE_FILE
@@ -31,7 +35,8 @@ export type Command =
   | { name: 'key'; tenant: string; key: string; json: boolean }
   | { name: 'stalled'; json: boolean }
   | { name: 'recover'; target?: { tenant: string; key: string }; json: boolean }
-  | { name: 'payments'; tenant: string; limit: number; startingAfter?: string; json: boolean };
+  | { name: 'payments'; tenant: string; limit: number; startingAfter?: string; json: boolean }
+  | { name: 'outcomes'; files: string[]; json: boolean };
 
 const VALUE_OPTIONS = new Set(['--limit', '--starting-after']);
 
@@ -67,7 +72,7 @@ function split(argv: string[]): { positional: string[]; options: Map<string, str
 export function parseArgs(argv: string[]): Command {
   const { positional, options } = split(argv);
   if (options.has('--help')) return { name: 'help' };
-  if (positional.length === 0) throw new UsageError('a command is needed: key, stalled, recover or payments');
+  if (positional.length === 0) throw new UsageError('a command is needed: key, stalled, recover, payments or outcomes');
   const [name, ...rest] = positional;
   const json = options.has('--json');
   const allowed = new Set(['--json', ...(name === 'payments' ? VALUE_OPTIONS : [])]);
@@ -90,6 +95,8 @@ export function parseArgs(argv: string[]): Command {
       const startingAfter = options.get('--starting-after');
       return { name, tenant: rest[0]!, limit: parseLimit(options.get('--limit')), json, ...(typeof startingAfter === 'string' ? { startingAfter } : {}) };
     }
+    case 'outcomes':
+      return { name, files: rest, json };
     default:
       throw new UsageError(`unknown command ${JSON.stringify(name)}`);
   }

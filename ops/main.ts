@@ -2,6 +2,8 @@ import { configFromEnv } from '../lambda/payments/config';
 import { type Command, parseArgs, USAGE } from './args';
 import { connect, type Database, locateDatabase } from './database';
 import { keyCommand } from './key';
+import type { Stdin } from './log-input';
+import { outcomesCommand } from './outcomes';
 import { paymentsCommand } from './payments';
 import { recoverKeyCommand, sweepCommand } from './recover';
 import { type CommandResult, OpsError, UsageError } from './result';
@@ -12,9 +14,13 @@ type Env = Record<string, string | undefined>;
 export interface OpsIo {
   out: (text: string) => void;
   err: (text: string) => void;
+  /** What `outcomes` reads when it is given no file (or `-`). */
+  stdin?: Stdin;
 }
 
-async function run(command: Exclude<Command, { name: 'help' }>, db: Database, env: Env): Promise<CommandResult> {
+type DatabaseCommand = Exclude<Command, { name: 'help' | 'outcomes' }>;
+
+async function run(command: DatabaseCommand, db: Database, env: Env): Promise<CommandResult> {
   const now = Date.now;
   switch (command.name) {
     case 'key':
@@ -44,10 +50,15 @@ export async function runOps(argv: string[], env: Env, io: OpsIo): Promise<numbe
       io.out(USAGE);
       return 0;
     }
-    db = connect(locateDatabase(env));
-    // Which table is being read goes to stderr: scripts parse stdout, people see both.
-    if (!command.json) io.err(`(${db.description})`);
-    const result = await run(command, db, env);
+    let result: CommandResult;
+    if (command.name === 'outcomes') {
+      result = await outcomesCommand(command.files, io.stdin);
+    } else {
+      db = connect(locateDatabase(env));
+      // Which table is being read goes to stderr: scripts parse stdout, people see both.
+      if (!command.json) io.err(`(${db.description})`);
+      result = await run(command, db, env);
+    }
     io.out(command.json ? JSON.stringify(result.json, null, 2) : result.text);
     return result.exitCode ?? 0;
   } catch (error) {

@@ -14,12 +14,13 @@ import { type CommandResult, OpsError } from './result';
 export async function sweepCommand(db: Database, config: AppConfig): Promise<CommandResult> {
   const app = createPaymentsApp({ client: db.client, config });
   const summary = await createRecoverySweep({ app, documentClient: db.documentClient, config, intervalMs: db.recoveryIntervalMs })();
-  const { due, recovered, failed, needsAttention, skipped } = summary;
-  const text =
+  const { due, recovered, failed, needsAttention, skipped, needsAttentionStanding = 0 } = summary;
+  const swept =
     due === 0
       ? 'nothing due: no in-progress record with a lapsed lease'
       : `${due} due: ${recovered} recovered, ${failed} failed (retried later with backoff), ${needsAttention} need attention, ${skipped} skipped (held, finished meanwhile or in backoff)`;
-  return { json: summary, text };
+  const standing = needsAttentionStanding > 0 ? `\n${needsAttentionStanding} record(s) need attention in all: \`npm run ops -- stalled\` lists them` : '';
+  return { json: summary, text: swept + standing };
 }
 
 type Outcome = 'recovered' | 'failed' | 'already_completed' | 'held' | 'not_recoverable';

@@ -12,6 +12,7 @@ import { Construct } from 'constructs';
 import { InvocationOutcome } from '../../lambda/observability/invocation-log';
 import { Dimension, METRICS_NAMESPACE, MetricName, Service } from '../../lambda/observability/metrics';
 import { ProcessorErrorKind } from '../../lambda/observability/scope';
+import { AWS_RECOVERY_INTERVAL_SECONDS } from '../../lambda/recovery/sweep';
 
 export interface MonitoredFunction {
   /** Names its alarms and graphs, e.g. `Payments`. */
@@ -32,6 +33,8 @@ export interface MonitoringProps {
 const RUNBOOK = 'docs/operating.md';
 
 const FIVE_MINUTES = Duration.minutes(5);
+/** One recovery sweep each: the standing gauge has a value per sweep. */
+const RECOVERY_PERIOD = Duration.seconds(AWS_RECOVERY_INTERVAL_SECONDS);
 
 /** A 5xx on one request in twenty: well above the transient noise a retrying client absorbs. */
 export const API_5XX_RATE_THRESHOLD = 0.05;
@@ -104,9 +107,15 @@ export class Monitoring extends Construct {
       threshold: RECOVERY_FAILURES_THRESHOLD,
       description: `Recovery attempts failed ${RECOVERY_FAILURES_THRESHOLD} or more times in 15 minutes: a stalled payment keeps failing its re-drive.`,
     });
-    this.alarm('NeedsAttention', product(MetricName.NeedsAttention, Service.Recovery), {
+    // The standing gauge, not the count of new marks: the alarm stays on while any record needs
+    // attention. No data (a sweep that did not run or could not count, or a schedule tick landing
+    // in the next minute) keeps the alarm as it is: neither a false all-clear nor a false page.
+    this.alarm('NeedsAttention', product(MetricName.NeedsAttentionStanding, Service.Recovery, RECOVERY_PERIOD, { statistic: cloudwatch.Stats.MAXIMUM }), {
       threshold: 1,
-      description: 'Recovery gave up on a payment before the processor forgets its idempotency key: an operator must finish it.',
+      description:
+        'A payment that recovery gave up on (before the processor forgets its idempotency key) still needs attention: an operator must finish it. ' +
+        'On until no record needs attention.',
+      treatMissingData: cloudwatch.TreatMissingData.IGNORE,
     });
 
     this.dashboard = this.createDashboard(props);
@@ -141,7 +150,7 @@ export class Monitoring extends Construct {
     return topic;
   }
 
-  private alarm(id: string, metric: cloudwatch.IMetric, options: { threshold: number; description: string }): void {
+  private alarm(id: string, metric: cloudwatch.IMetric, options: { threshold: number; description: string; treatMissingData?: cloudwatch.TreatMissingData }): void {
     // Named after the stack, so the dashboard can name them by ARN without a GetAtt (an emulator
     // that does not create alarms, like the offline deploy test's, could not resolve one).
     const alarmName = `${Stack.of(this).stackName}-${id}`;
@@ -152,7 +161,7 @@ export class Monitoring extends Construct {
       evaluationPeriods: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       // Custom metrics are published only when something happens; no data is no trouble.
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      treatMissingData: options.treatMissingData ?? cloudwatch.TreatMissingData.NOT_BREACHING,
       alarmDescription: `${options.description} What to do: ${RUNBOOK}, "${id}".`,
     });
     const action = new actions.SnsAction(this.topic);
@@ -197,6 +206,7 @@ export class Monitoring extends Construct {
         [MetricName.RecoveryDue, MetricName.Recovered, MetricName.RecoveryFailed, MetricName.NeedsAttention, MetricName.RecoverySkipped, MetricName.RecoverySweepErrors].map(
           (name) => product(name, Service.Recovery, Duration.minutes(5)),
         ),
+        { right: [product(MetricName.NeedsAttentionStanding, Service.Recovery, RECOVERY_PERIOD, { statistic: cloudwatch.Stats.MAXIMUM, label: 'needing attention now' })] },
       ),
       // Two graphs: the per-operation sums of throttles and of system errors cannot share one.
       graph('Table health: throttling', [

@@ -1,4 +1,6 @@
 import { IdempotencyOutcome } from '../idempotency/hooks';
+import { LogMessage } from './line-kinds';
+import type { InvocationLine } from './log-line';
 import { count, Dimension, emfDocument, type EmfDocument, type MetricGroup, MetricName, milliseconds, round } from './metrics';
 import type { RequestInfo } from './request-info';
 import type { InvocationRecorder } from './scope';
@@ -44,7 +46,7 @@ const WARN_OUTCOMES = new Set<string>([IdempotencyOutcome.LeaseLost, Idempotency
  * The one log line of an invocation. Built from named fields only: no body, no header but the
  * validated Idempotency-Key, no error message, no processor input (the card source).
  */
-export function invocationLine(summary: InvocationSummary): Record<string, unknown> {
+export function invocationLine(summary: InvocationSummary): InvocationLine {
   const { request, recorder } = summary;
   const settled = recorder.idempotency;
   const outcome = outcomeOf(summary);
@@ -62,7 +64,7 @@ export function invocationLine(summary: InvocationSummary): Record<string, unkno
   return {
     timestamp: isoTimestamp(summary.timestampMs),
     level,
-    message: 'invocation',
+    message: LogMessage.Invocation,
     service: summary.service,
     requestId: summary.requestId,
     apiRequestId: request.apiRequestId,
@@ -121,16 +123,16 @@ export function invocationMetrics(summary: InvocationSummary, namespace: string)
   return emfDocument({ namespace, timestampMs: summary.timestampMs, dimensions, groups, properties: { requestId: summary.requestId }, shape });
 }
 
-/** Drops absent fields, so a line carries only what happened. */
-export function compact<T extends Record<string, unknown>>(fields: T): Partial<T> {
-  return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)) as Partial<T>;
+/** Drops absent fields, so a line carries only what happened (a line's members that may be absent are optional ones). */
+export function compact<T extends object>(fields: T): T {
+  return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)) as T;
 }
 
-function roundAll(phases: Record<string, number | undefined>): Record<string, number> | undefined {
-  let rounded: Record<string, number> | undefined;
+function roundAll<K extends string>(phases: Record<K, number | undefined>): Partial<Record<K, number>> | undefined {
+  let rounded: Partial<Record<K, number>> | undefined;
   for (const name in phases) {
     const ms = phases[name];
-    if (ms !== undefined) (rounded ??= {})[name] = round(ms);
+    if (ms !== undefined) (rounded ??= {} as Partial<Record<K, number>>)[name] = round(ms);
   }
   return rounded;
 }

@@ -28,6 +28,8 @@ export const MetricName = {
   Recovered: 'Recovered',
   RecoveryFailed: 'RecoveryFailed',
   NeedsAttention: 'NeedsAttention',
+  /** A gauge per sweep: records that need attention now, however long ago they were marked. */
+  NeedsAttentionStanding: 'NeedsAttentionStanding',
   RecoverySkipped: 'RecoverySkipped',
   /** A sweep that threw before it finished. */
   RecoverySweepErrors: 'RecoverySweepErrors',

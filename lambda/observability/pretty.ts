@@ -1,3 +1,5 @@
+import { LogMessage } from './line-kinds';
+
 /**
  * Local mode's sink for the telemetry lines: the same JSON lines as in AWS when stdout is a file
  * or a pipe (so `npm start | jq` works), one short readable line each when it is a terminal.
@@ -63,15 +65,16 @@ export function formatLine(line: string, paint: Paint = (_code, text) => text): 
   const time = typeof fields.timestamp === 'string' ? fields.timestamp.slice(11, 23) : '';
   const outcome = typeof fields.outcome === 'string' ? paint(OUTCOME_COLOUR[fields.outcome] ?? Colour.Dim, fields.outcome) : '';
   const parts = [paint(Colour.Dim, time)];
-  if (fields.message === 'invocation') {
+  if (fields.message === LogMessage.Invocation) {
     parts.push(statusText(fields.status, paint), [fields.method, fields.route].filter(Boolean).join(' '), outcome, who(fields), timing(fields));
     if (fields.coldStart === true) parts.push(paint(Colour.Dim, 'cold start'));
-  } else if (fields.message === 'recovery attempt') {
+  } else if (fields.message === LogMessage.RecoveryAttempt) {
     const via = [fields.idempotencyOutcome, fields.status].filter((value) => value !== undefined).join(' ');
     parts.push('recovery', outcome, via ? `(${via})` : '', who(fields), timing(fields));
-  } else if (fields.message === 'recovery sweep') {
+  } else if (fields.message === LogMessage.RecoverySweep) {
     const counts = ['due', 'recovered', 'failed', 'needsAttention', 'skipped'].map((name) => `${name} ${String(fields[name] ?? 0)}`).join(', ');
-    parts.push('recovery sweep', outcome, counts, timing(fields));
+    const standing = typeof fields.needsAttentionStanding === 'number' ? ` (${fields.needsAttentionStanding} need attention in all)` : '';
+    parts.push('recovery sweep', outcome, counts + standing, timing(fields));
   } else {
     parts.push(String(fields.level ?? ''), String(fields.message ?? line));
   }

@@ -1,5 +1,7 @@
 import type { RecoverySummary } from '../recovery/worker';
 import { compact, type InvocationSummary, invocationLine, isoTimestamp } from './invocation-log';
+import { LogLevel, LogMessage, SweepOutcome } from './line-kinds';
+import type { RecoveryAttemptLine, RecoverySweepLine } from './log-line';
 import { count, Dimension, emfDocument, type EmfDocument, MetricName, round } from './metrics';
 
 /** What became of one record a recovery sweep tried (the worker's result, in log spelling). */
@@ -31,7 +33,7 @@ export function recoveryOutcomeOf(line: Record<string, unknown>): RecoveryOutcom
   return raw === undefined ? undefined : FROM_WORKER[raw];
 }
 
-const LEVEL: Record<RecoveryOutcome, string> = { recovered: 'info', skipped: 'info', failed: 'warn', needs_attention: 'error' };
+const LEVEL: Record<RecoveryOutcome, LogLevel> = { recovered: LogLevel.Info, skipped: LogLevel.Info, failed: LogLevel.Warn, needs_attention: LogLevel.Error };
 
 /**
  * One line per attempt: the worker's verdict (`outcome`) with what the re-drive did through the
@@ -46,21 +48,21 @@ export function recoveryAttemptLine(input: {
   service: string;
   requestId: string;
   timestampMs: number;
-}): Record<string, unknown> {
+}): RecoveryAttemptLine {
   const { worker, redrive } = input;
-  const base = redrive ? invocationLine(redrive) : {};
+  // The re-drive's invocation fields, but for what the attempt says itself.
+  const { message: _message, outcome: _outcome, coldStart: _coldStart, ...base } = redrive ? invocationLine(redrive) : ({} as Partial<ReturnType<typeof invocationLine>>);
   const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
   return compact({
     ...base,
     timestamp: isoTimestamp(input.timestampMs),
     level: LEVEL[input.outcome],
-    message: 'recovery attempt',
+    message: LogMessage.RecoveryAttempt,
     service: input.service,
     requestId: input.requestId,
-    coldStart: undefined,
-    tenant: text(base.tenant) ?? text(worker.tenant),
-    idempotencyKey: text(base.idempotencyKey) ?? text(worker.idempotencyKey),
-    executionId: text(base.executionId) ?? text(worker.executionId),
+    tenant: base.tenant ?? text(worker.tenant),
+    idempotencyKey: base.idempotencyKey ?? text(worker.idempotencyKey),
+    executionId: base.executionId ?? text(worker.executionId),
     outcome: input.outcome,
     idempotencyOutcome: redrive?.recorder.idempotency?.outcome,
     status: base.status ?? (typeof worker.status === 'number' ? worker.status : undefined),
@@ -79,17 +81,17 @@ export interface SweepReport {
   errorName?: string;
 }
 
-export function recoverySweepLine(report: SweepReport): Record<string, unknown> {
+export function recoverySweepLine(report: SweepReport): RecoverySweepLine {
   const { summary } = report;
   const level = !summary || summary.needsAttention > 0 ? 'error' : summary.failed > 0 ? 'warn' : 'info';
   return compact({
     timestamp: isoTimestamp(report.timestampMs),
     level,
-    message: 'recovery sweep',
+    message: LogMessage.RecoverySweep,
     service: report.service,
     requestId: report.requestId,
     coldStart: report.coldStart,
-    outcome: summary ? 'swept' : 'sweep_failed',
+    outcome: summary ? SweepOutcome.Swept : SweepOutcome.Failed,
     ...summary,
     errorName: report.errorName,
     durationMs: round(report.durationMs),
@@ -97,9 +99,14 @@ export function recoverySweepLine(report: SweepReport): Record<string, unknown> 
   });
 }
 
-/** Every sweep publishes all its counts, zeros included, so the alarms and graphs see each minute. */
+/**
+ * Every sweep publishes all its counts, zeros included, so the alarms and graphs see each minute.
+ * The standing gauge only when it was measured: a 0 for a sweep that could not count would clear
+ * the NeedsAttention alarm while records still need attention.
+ */
 export function recoverySweepMetrics(report: SweepReport, namespace: string): EmfDocument {
   const s = report.summary;
+  const standing = s?.needsAttentionStanding;
   return emfDocument({
     namespace,
     timestampMs: report.timestampMs,
@@ -114,6 +121,7 @@ export function recoverySweepMetrics(report: SweepReport, namespace: string): Em
           count(MetricName.NeedsAttention, s?.needsAttention ?? 0),
           count(MetricName.RecoverySkipped, s?.skipped ?? 0),
           count(MetricName.RecoverySweepErrors, s ? 0 : 1),
+          ...(standing === undefined ? [] : [count(MetricName.NeedsAttentionStanding, standing)]),
         ],
       },
     ],

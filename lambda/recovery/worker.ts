@@ -39,7 +39,19 @@ export interface RecoverySummary {
   needsAttention: number;
   /** Records someone else held or finished meanwhile, or still in backoff. */
   skipped: number;
+  /**
+   * Records that need attention once the sweep is done, those it just marked included: a gauge,
+   * what the NeedsAttention alarm watches, so it stands while any record does. Counted up to
+   * STANDING_LIMIT_PER_SHARD per index shard; absent when the count failed.
+   */
+  needsAttentionStanding?: number;
 }
+
+/**
+ * Per shard of the recovery index: 16 x this is the most a sweep counts. Far more than a healthy
+ * table ever has; the alarm needs one.
+ */
+export const STANDING_LIMIT_PER_SHARD = 100;
 
 /** A pause that starts at `firstMs` (a sweep interval) and doubles per failed attempt, at most 15 min. */
 export const backoffFrom = (firstMs: number) => (attempts: number) => Math.min(firstMs * 2 ** Math.max(0, attempts - 1), 15 * 60_000);
@@ -66,7 +78,23 @@ export async function recoverDue(options: RecoveryOptions): Promise<RecoverySumm
     summary[outcome]++;
     log({ message: `recovery ${outcome}`, tenant: record.tenant, idempotencyKey: record.idempotencyKey, executionId: record.executionId });
   }
+  const standing = await countNeedingAttention(options.store, log);
+  if (standing !== undefined) summary.needsAttentionStanding = standing;
   return summary;
+}
+
+/**
+ * The attention listing's size, whatever the records' leases (one a client retry holds right now is
+ * still one nobody has looked at): the sweep's 16 queries again, on shards that are empty when all
+ * is well. A failure costs the gauge this minute only, never the sweep's work.
+ */
+async function countNeedingAttention(store: DynamoDbRecoveryStore, log: (line: Record<string, unknown>) => void): Promise<number | undefined> {
+  try {
+    return (await store.list('attention', Number.MAX_SAFE_INTEGER, STANDING_LIMIT_PER_SHARD)).length;
+  } catch (error) {
+    log({ message: 'recovery could not count the records that need attention', errorName: error instanceof Error ? error.name : typeof error });
+    return undefined;
+  }
 }
 
 async function attempt(

@@ -16,7 +16,9 @@ import {
   TABLE_THROTTLES_THRESHOLD,
 } from '../../infra/constructs/monitoring';
 import { InvocationOutcome } from '../../lambda/observability/invocation-log';
-import { METRICS_NAMESPACE, MetricName } from '../../lambda/observability/metrics';
+import { METRICS_NAMESPACE, MetricName, Service } from '../../lambda/observability/metrics';
+import { recoverySweepMetrics } from '../../lambda/observability/recovery-log';
+import { AWS_RECOVERY_INTERVAL_SECONDS } from '../../lambda/recovery/sweep';
 
 type Resource = { Type: string; Properties: Record<string, any> };
 
@@ -81,6 +83,9 @@ function metricsOf(resource: Resource): { name: string; namespace: string; dimen
 }
 
 describe('alarms', () => {
+  // Missing data: `notBreaching` where a metric appears only when something happened; `ignore` for
+  // the standing gauge, which a sweep publishes each minute (no data says nothing about the records).
+  const missingData = (id: string) => (id === 'NeedsAttention' ? 'ignore' : 'notBreaching');
   const expected: [id: string, metric: string, namespace: string, threshold: number][] = [
     ['Api5xxRate', '5XXError', 'AWS/ApiGateway', API_5XX_RATE_THRESHOLD],
     ['PaymentsErrors', 'Errors', 'AWS/Lambda', 1],
@@ -93,7 +98,7 @@ describe('alarms', () => {
     ['TableSystemErrors', 'SystemErrors', 'AWS/DynamoDB', 1],
     ['StoreUnavailable', MetricName.Requests, METRICS_NAMESPACE, 1],
     ['RecoveryFailures', MetricName.RecoveryFailed, METRICS_NAMESPACE, RECOVERY_FAILURES_THRESHOLD],
-    ['NeedsAttention', MetricName.NeedsAttention, METRICS_NAMESPACE, 1],
+    ['NeedsAttention', MetricName.NeedsAttentionStanding, METRICS_NAMESPACE, 1],
   ];
 
   test.each(expected)('%s watches %s (%s) from threshold %d and notifies the topic on alarm and on recovery', (id, metricName, namespace, threshold) => {
@@ -103,7 +108,7 @@ describe('alarms', () => {
     for (const m of metrics) expect([m.name, m.namespace]).toEqual([metricName, namespace]);
     expect(p.Threshold).toBe(threshold);
     expect(p.ComparisonOperator).toBe('GreaterThanOrEqualToThreshold');
-    expect(p.TreatMissingData).toBe('notBreaching');
+    expect(p.TreatMissingData).toBe(missingData(id));
     expect(p.AlarmActions).toEqual([{ Ref: topicId }]);
     expect(p.OKActions).toEqual([{ Ref: topicId }]);
     expect(p.AlarmDescription).toContain(`docs/operating.md, "${id}"`);
@@ -183,7 +188,9 @@ describe('dashboard', () => {
   test('graphs a count for every outcome, latency percentiles, processor errors and recovery results', () => {
     for (const outcome of Object.values(InvocationOutcome)) expect(body).toContain(`\\"Outcome\\",\\"${outcome}\\"`);
     for (const statistic of ['p50', 'p90', 'p99']) expect(body).toMatch(new RegExp(`Latency[^\\]]*\\\\"stat\\\\":\\\\"${statistic}`));
-    for (const name of [MetricName.ProcessorErrors, MetricName.Recovered, MetricName.NeedsAttention, MetricName.RecoveryFailed]) expect(body).toContain(`\\"${name}\\"`);
+    for (const name of [MetricName.ProcessorErrors, MetricName.Recovered, MetricName.NeedsAttention, MetricName.NeedsAttentionStanding, MetricName.RecoveryFailed]) {
+      expect(body).toContain(`\\"${name}\\"`);
+    }
     expect(body).toContain('ThrottledRequests');
     expect(body).toContain('SystemErrors');
   });
@@ -220,11 +227,46 @@ describe('cdk-nag AwsSolutions', () => {
   });
 });
 
-test('the needs-attention alarm reads the metric the recovery telemetry publishes', () => {
-  template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-    Namespace: METRICS_NAMESPACE,
-    MetricName: MetricName.NeedsAttention,
-    Statistic: 'Sum',
-    Dimensions: Match.arrayWith([{ Name: 'Service', Value: 'recovery' }]),
+describe('the needs-attention alarm', () => {
+  test('is on while any record needs attention: the maximum of the standing gauge over one recovery schedule period, from 1', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'MonitoringTest-NeedsAttention',
+      Namespace: METRICS_NAMESPACE,
+      MetricName: MetricName.NeedsAttentionStanding,
+      Statistic: 'Maximum',
+      Period: AWS_RECOVERY_INTERVAL_SECONDS,
+      EvaluationPeriods: 1,
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      // A sweep that did not run or could not count keeps the state: no false all-clear, no false page.
+      TreatMissingData: 'ignore',
+      Dimensions: [{ Name: 'Service', Value: Service.Recovery }],
+    });
+  });
+
+  test('reads a metric the recovery telemetry publishes, under the same dimensions, and only when measured', () => {
+    const sweep = (needsAttentionStanding?: number) =>
+      recoverySweepMetrics(
+        {
+          service: Service.Recovery,
+          requestId: 'r',
+          coldStart: false,
+          timestampMs: 0,
+          durationMs: 1,
+          dynamoDbRequests: 32,
+          summary: { due: 0, recovered: 0, failed: 0, needsAttention: 0, skipped: 0, ...(needsAttentionStanding === undefined ? {} : { needsAttentionStanding }) },
+        },
+        METRICS_NAMESPACE,
+      );
+    const { Properties: p } = alarm('NeedsAttention');
+    const document = sweep(2);
+    const directive = document._aws.CloudWatchMetrics.find((d) => d.Metrics.some((m) => m.Name === p.MetricName))!;
+    expect(directive).toBeDefined();
+    expect(directive.Namespace).toBe(p.Namespace);
+    expect(directive.Dimensions).toContainEqual(p.Dimensions.map((d: { Name: string }) => d.Name));
+    expect(p.Dimensions.map((d: { Name: string; Value: string }) => document[d.Name])).toEqual([Service.Recovery]);
+    expect(document[p.MetricName]).toBe(2);
+    // An unmeasured sweep publishes no value: a 0 would turn the alarm off while records still wait.
+    expect(sweep(undefined)).not.toHaveProperty(p.MetricName);
   });
 });

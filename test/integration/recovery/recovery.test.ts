@@ -74,7 +74,7 @@ describe('recovery finishes in-progress payments without waiting for the client'
     const first = await driver.post({ key: 'k-flaky', body: validPayment });
     expect(first.status).toBe(502);
 
-    expect(await driver.recover()).toMatchObject({ due: 1, failed: 1 });
+    expect(await driver.recover()).toMatchObject({ due: 1, failed: 1, needsAttentionStanding: 0 });
     expect(await driver.recover()).toMatchObject({ due: 1, skipped: 1 }); // in backoff: no attempt
     expect(calls).toBe(2);
     const afterFirst = recordOf(await driver.contents(), 'tenant-a', 'k-flaky')!;
@@ -87,8 +87,11 @@ describe('recovery finishes in-progress payments without waiting for the client'
     expect(afterSecond.recovery.notBeforeEpochMs - clock).toBeGreaterThan(firstPause); // backs off
 
     clock += 10 * 60_000; // past the 120 s window
-    expect(await driver.recover()).toMatchObject({ needsAttention: 1 });
-    expect(await driver.recover()).toMatchObject({ due: 0 }); // recovery stopped trying
+    expect(await driver.recover()).toMatchObject({ needsAttention: 1, needsAttentionStanding: 1 });
+    // Recovery stopped trying; the record still needs attention, and every sweep says so (the alarm's gauge).
+    expect(await driver.recover()).toMatchObject({ due: 0, needsAttention: 0, needsAttentionStanding: 1 });
+    clock += 60 * 60_000;
+    expect(await driver.recover()).toMatchObject({ due: 0, needsAttentionStanding: 1 });
 
     const store = new DynamoDbRecoveryStore({ documentClient: DynamoDBDocumentClient.from(driver.table.client), tableName: driver.table.tableName });
     const attention = await store.list('attention', clock + 1);

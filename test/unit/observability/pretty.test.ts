@@ -58,6 +58,8 @@ test('recovery lines read as recovery', () => {
   expect(formatLine(attempt)).toBe('00:00:00.000  recovery  recovered  (takeover 201)  tenant=t key=k  9 ms');
   const sweep = JSON.stringify({ timestamp: '2026-01-01T00:00:00.000Z', message: 'recovery sweep', outcome: 'swept', due: 2, recovered: 1, failed: 1, durationMs: 20 });
   expect(formatLine(sweep)).toBe('00:00:00.000  recovery sweep  swept  due 2, recovered 1, failed 1, needsAttention 0, skipped 0  20 ms');
+  const standing = JSON.stringify({ ...JSON.parse(sweep), needsAttentionStanding: 3 });
+  expect(formatLine(standing)).toBe('00:00:00.000  recovery sweep  swept  due 2, recovered 1, failed 1, needsAttention 0, skipped 0 (3 need attention in all)  20 ms');
 });
 
 test('a line that is not JSON passes through as it is', () => {

@@ -5,8 +5,10 @@ import { DynamoDbRecoveryStore } from '../../../lambda/idempotency/recovery-stor
 import { createTelemetry, Service } from '../../../lambda/observability';
 import { ProcessorUnavailableError } from '../../../lambda/payments/processor';
 import { recoverDue } from '../../../lambda/recovery/worker';
+import { TableSchema } from '../../../lambda/shared/table';
+import { DynamoErrors, Step } from '../../helpers/fault-injection';
 import { emfProblems, metricIn } from './emf-spec';
-import { BODY, createHarness, type Harness, lambdaContext, parsed, SECRET_PATTERN } from './harness';
+import { BODY, createHarness, gate, type Harness, lambdaContext, parsed, postEvent, SECRET_PATTERN } from './harness';
 
 // The recovery worker as it runs in the recovery Lambda: its re-drive goes through the real
 // middleware (a takeover of the stalled record), its `log` and the sweep through the telemetry.
@@ -109,6 +111,78 @@ test('a record recovery gives up on is needs_attention, logged as an error and c
   const [emf] = emfDocuments();
   expect(emfProblems(emf)).toEqual([]);
   expect(emf).toMatchObject({ NeedsAttention: 1, RecoveryFailed: 0 });
+});
+
+describe('the standing gauge: every sweep counts the records that need attention, on DynamoDB Local', () => {
+  const failingProcessor = () => {
+    h.processor.next = async () => {
+      throw new ProcessorUnavailableError();
+    };
+  };
+  /** One sweep (recovery giving up at once: window 0), its line and EMF document. */
+  async function sweptOnce() {
+    lines.length = 0;
+    await sweep(0)(undefined, lambdaContext(55_000));
+    const [emf] = emfDocuments();
+    expect(emfProblems(emf)).toEqual([]);
+    return { line: byMessage('recovery sweep')[0]!, emf: emf! };
+  }
+
+  test('stands while the record does (long after the sweep that marked it), and falls when a retry finishes it', async () => {
+    const quiet = await sweptOnce();
+    expect(quiet.emf).toMatchObject({ NeedsAttention: 0, NeedsAttentionStanding: 0 });
+    expect(metricIn(quiet.emf, 'NeedsAttentionStanding')).toEqual({ value: 0, unit: 'Count', dimensionSets: [['Service']] });
+
+    await stalledPayment('k-stands-1');
+    await stalledPayment('k-stands-2');
+    failingProcessor();
+    const marked = await sweptOnce();
+    expect(marked.emf).toMatchObject({ NeedsAttention: 2, NeedsAttentionStanding: 2 });
+    expect(marked.line).toMatchObject({ needsAttention: 2, needsAttentionStanding: 2 });
+
+    // The next sweeps find nothing due and mark nothing: the count of new marks is 0, the gauge is not.
+    const later = await sweptOnce();
+    expect(later.emf).toMatchObject({ RecoveryDue: 0, NeedsAttention: 0, NeedsAttentionStanding: 2 });
+
+    // The processor is back and the client retries one key: its takeover completes the record.
+    h.processor.next = async () => 'succeeded';
+    expect((await h.invoke(postEvent('k-stands-1'))).statusCode).toBe(201);
+    const after = await sweptOnce();
+    expect(after.emf).toMatchObject({ NeedsAttention: 0, NeedsAttentionStanding: 1 });
+  });
+
+  test('a record a client retry holds right now still counts: nobody has looked at it yet', async () => {
+    await stalledPayment('k-held');
+    failingProcessor();
+    await sweptOnce();
+    // The retry takes the lease over and is held at its charge.
+    const charging = gate();
+    const answer = gate();
+    h.processor.next = async () => {
+      charging.open();
+      await answer.opened;
+      return 'succeeded';
+    };
+    const retry = h.invoke(postEvent('k-held'));
+    await charging.opened;
+    expect((await sweptOnce()).emf).toMatchObject({ RecoveryDue: 0, NeedsAttentionStanding: 1 });
+    answer.open();
+    expect((await retry).statusCode).toBe(201);
+    expect((await sweptOnce()).emf).toMatchObject({ NeedsAttentionStanding: 0 });
+  });
+
+  test('a sweep that cannot count publishes no gauge (a 0 would turn the alarm off), and says so', async () => {
+    // The sweep's own listing (one query per shard) goes through; the count's queries fail.
+    h.faulty.faults.inject({ step: Step.Other, fault: { kind: 'delay', until: Promise.resolve() }, times: TableSchema.recoveryIndex.shards });
+    h.faulty.faults.inject({ step: Step.Other, fault: { kind: 'error', error: DynamoErrors.internalServerError } });
+    const { line, emf } = await sweptOnce();
+    expect(line).toMatchObject({ outcome: 'swept', due: 0 });
+    expect(line).not.toHaveProperty('needsAttentionStanding');
+    expect(emf).toMatchObject({ RecoverySweepErrors: 0, NeedsAttention: 0 });
+    expect(emf).not.toHaveProperty('NeedsAttentionStanding');
+    expect(metricIn(emf, 'NeedsAttentionStanding')).toBeUndefined();
+    expect(parsed(lines).map((l) => l.message)).toContain('recovery could not count the records that need attention');
+  });
 });
 
 test('a sweep that throws logs sweep_failed, counts a sweep error, and still throws', async () => {
