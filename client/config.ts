@@ -66,8 +66,12 @@ export interface RetryEvent {
 export interface ClientOptions {
   /** The API's root, e.g. `http://127.0.0.1:3000` or `https://abc123.execute-api.eu-west-1.amazonaws.com/prod`. */
   baseUrl: string;
-  /** Sent as `x-api-key`; it names the tenant that idempotency keys and payments belong to. */
-  apiKey: string;
+  /**
+   * The tenant's secret key (`sk_test_…` / `sk_live_…`), sent as `Authorization: Bearer …`. The
+   * API takes the tenant, which idempotency keys and payments belong to, from the key. Keep it on
+   * a server: a browser or an app that holds it gives it away.
+   */
+  secretKey: string;
   /**
    * One attempt's timeout, in ms; the attempt is aborted (AbortController) when it passes.
    * @default 30000

@@ -27,6 +27,7 @@ const CLASS_BY_CODE: Record<string, ApiErrorClass> = {
   card_declined: CardDeclinedError,
   idempotency_key_reused: IdempotencyKeyReusedError,
   request_in_progress: RequestInProgressError,
+  unauthorized: AuthenticationError,
   forbidden: AuthenticationError,
   not_found: NotFoundError,
 };

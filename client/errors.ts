@@ -90,12 +90,12 @@ export class InvalidRequestError extends PaymentsApiError {
   override name = 'InvalidRequestError';
 }
 
-/** 403: no API key, or one the API does not accept. */
+/** 401: no secret key, or one the API does not accept (unknown, revoked, of the other mode); 403: a tenant the gateway does not know yet. */
 export class AuthenticationError extends PaymentsApiError {
   override name = 'AuthenticationError';
 }
 
-/** 404: no such payment for this API key (another tenant's payment is a 404 too). */
+/** 404: no such payment for this tenant (another tenant's payment is a 404 too). */
 export class NotFoundError extends PaymentsApiError {
   override name = 'NotFoundError';
 }

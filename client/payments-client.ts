@@ -16,7 +16,8 @@ const IDEMPOTENCY_KEY_HEADER = 'Idempotency-Key';
  */
 export class PaymentsClient {
   private readonly baseUrl: string;
-  private readonly apiKey: string;
+  /** `Bearer <secret key>`; a #private field, so logging or inspecting the client never shows it. */
+  readonly #authorization: string;
   private readonly timeoutMs: number;
   private readonly retry: RetryConfig;
   private readonly fetch: typeof fetch;
@@ -24,9 +25,13 @@ export class PaymentsClient {
 
   constructor(options: ClientOptions) {
     if (!options.baseUrl) throw new TypeError('baseUrl is required, e.g. http://127.0.0.1:3000');
-    if (!options.apiKey) throw new TypeError('apiKey is required: it is sent as x-api-key');
+    if (!options.secretKey) {
+      throw new TypeError('secretKey is required: the tenant\'s secret key (sk_test_… or sk_live_…), sent as Authorization: Bearer; `npm run keys -- create <tenant>` makes one');
+    }
+    // Anything else could not travel in a header (fetch would refuse it, with the key in the message).
+    if (!/^[\x21-\x7e]+$/.test(options.secretKey)) throw new TypeError('secretKey must be one word of visible ASCII characters, as `npm run keys -- create` prints it');
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
-    this.apiKey = options.apiKey;
+    this.#authorization = `Bearer ${options.secretKey}`;
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.retry = { ...DEFAULT_RETRY_CONFIG, ...options.retry };
     this.fetch = options.fetch ?? ((input, init) => fetch(input, init));
@@ -56,7 +61,7 @@ export class PaymentsClient {
     };
   }
 
-  /** Reads a payment of this API key's tenant. A GET changes nothing, so it is retried like a POST. */
+  /** Reads a payment of the secret key's tenant. A GET changes nothing, so it is retried like a POST. */
   async getPayment(id: string): Promise<Payment> {
     const request: PreparedRequest = { method: 'GET', path: `/payments/${encodeURIComponent(id)}`, headers: this.headers() };
     const { result, attempts } = await this.send(request, undefined);
@@ -65,7 +70,7 @@ export class PaymentsClient {
   }
 
   private headers(): Record<string, string> {
-    return { 'x-api-key': this.apiKey, Accept: 'application/json, application/problem+json' };
+    return { Authorization: this.#authorization, Accept: 'application/json, application/problem+json' };
   }
 
   /** The retry loop: send, ask the policy, wait, send the very same request again. */

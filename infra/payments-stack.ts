@@ -1,6 +1,7 @@
 import { ArnFormat, CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { retainsData, type StackConfig } from './config';
+import { KeyAuthorizer } from './constructs/key-authorizer';
 import { Monitoring } from './constructs/monitoring';
 import { PaymentsApi } from './constructs/payments-api';
 import { PaymentsFunction } from './constructs/payments-function';
@@ -12,7 +13,7 @@ export interface PaymentsStackProps extends StackProps {
   readonly config: StackConfig;
 }
 
-/** The whole product in one stack: table, functions (API and recovery) and REST API. */
+/** The whole product in one stack: table, functions (API, recovery, authorizer) and REST API. */
 export class PaymentsStack extends Stack {
   constructor(scope: Construct, id: string, props: PaymentsStackProps) {
     super(scope, id, props);
@@ -47,22 +48,30 @@ export class PaymentsStack extends Stack {
           queryIndexes: [],
         })
       : undefined;
-    const { api, defaultKey } = new PaymentsApi(this, 'Http', { handler: payments.function, webhookHandler: webhooks?.function, logRemovalPolicy });
+    // Reads secret-key items only; the payments functions are denied them (PaymentsFunction).
+    const keys = new KeyAuthorizer(this, 'KeyAuthorizer', { table, logRemovalPolicy });
+    const { api, usagePlan } = new PaymentsApi(this, 'Http', {
+      handler: payments.function,
+      authorizer: keys.authorizer,
+      webhookHandler: webhooks?.function,
+      logRemovalPolicy,
+    });
     const monitoring = new Monitoring(this, 'Monitoring', {
       functions: [
         { label: 'Payments', function: payments.function },
         { label: 'Recovery', function: recoveryWorker.function },
         ...(webhooks ? [{ label: 'StripeWebhooks', function: webhooks.function }] : []),
       ],
+      authorizer: keys,
       table,
       api,
       alarmEmail: config.alarmEmail,
     });
 
     new CfnOutput(this, 'ApiUrl', { value: api.url, description: 'Base URL of the REST API stage' });
-    new CfnOutput(this, 'ApiKeyId', {
-      value: defaultKey.keyId,
-      description: 'Id of the default API key; its value: aws apigateway get-api-key --api-key <id> --include-value',
+    new CfnOutput(this, 'UsagePlanId', {
+      value: usagePlan.usagePlanId,
+      description: "Each tenant's usage-plan key joins this plan once (USAGE_PLAN_ID for npm run keys -- create, which prints the commands)",
     });
     new CfnOutput(this, 'FunctionName', { value: payments.function.functionName, description: 'For aws lambda invoke' });
     new CfnOutput(this, 'TableName', { value: table.tableName, description: 'The DynamoDB table' });

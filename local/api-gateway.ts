@@ -2,6 +2,7 @@ import { isUtf8 } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
+import type { AuthorizerContext } from '../lambda/auth';
 import { STRIPE_WEBHOOK_PATH } from '../lambda/stripe/webhook';
 
 /** API Gateway refuses request bodies over 10 MB before calling the integration. */
@@ -51,7 +52,7 @@ function collectHeaders(rawHeaders: string[]) {
   return { headers, multiValueHeaders };
 }
 
-/** Case-insensitive header lookup, as the API key check in API Gateway does it. */
+/** Case-insensitive header lookup, as API Gateway does it; the last value wins. */
 export function headerValue(rawHeaders: string[], name: string): string | undefined {
   let found: string | undefined;
   for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
@@ -86,8 +87,8 @@ export interface ProxyEventInput {
   rawQuery: string;
   route: Route;
   body: Buffer;
-  /** Absent on the webhook route, which takes no API key. */
-  apiKey: string | undefined;
+  /** What the authorizer verified; absent on the webhook route, which is outside it. */
+  authorizer: AuthorizerContext | undefined;
   requestId: string;
 }
 
@@ -103,7 +104,7 @@ function proxyBody(body: Buffer): Pick<APIGatewayProxyEvent, 'body' | 'isBase64E
 }
 
 /** The REST API (v1) proxy event API Gateway would send for this request. */
-export function buildProxyEvent({ req, rawPath, rawQuery, route, body, apiKey, requestId }: ProxyEventInput): APIGatewayProxyEvent {
+export function buildProxyEvent({ req, rawPath, rawQuery, route, body, authorizer, requestId }: ProxyEventInput): APIGatewayProxyEvent {
   const { headers, multiValueHeaders } = collectHeaders(req.rawHeaders);
   const query = collectQuery(new URLSearchParams(rawQuery));
   const sourceIp = (req.socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, '');
@@ -123,7 +124,9 @@ export function buildProxyEvent({ req, rawPath, rawQuery, route, body, apiKey, r
     requestContext: {
       accountId: '000000000000',
       apiId: 'local',
-      authorizer: null,
+      // As API Gateway passes a REQUEST authorizer's result: its context, the principal, and how
+      // long the authorizer took (0: local mode verifies in-process).
+      authorizer: authorizer ? { ...authorizer, principalId: authorizer.tenant, integrationLatency: 0 } : null,
       domainName: headerValue(req.rawHeaders, 'host') ?? 'localhost',
       domainPrefix: 'localhost',
       extendedRequestId: requestId,
@@ -131,9 +134,10 @@ export function buildProxyEvent({ req, rawPath, rawQuery, route, body, apiKey, r
       identity: {
         accessKey: null,
         accountId: null,
-        // In AWS this is the id of the key, not the key itself; locally the key names the tenant.
-        apiKey: apiKey ?? null,
-        apiKeyId: apiKey ?? null,
+        // In AWS these name the tenant's usage-plan key (for throttling only; the function never
+        // reads them). Local mode has no usage plan.
+        apiKey: null,
+        apiKeyId: null,
         caller: null,
         clientCert: null,
         cognitoAuthenticationProvider: null,

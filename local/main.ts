@@ -4,6 +4,7 @@ import type { Server } from 'node:http';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ConfigError, configFromEnv } from '../lambda/payments/config';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoSecretKeyStore, prepareLocalKeys, type SecretKeyLookup } from '../lambda/auth';
 import { createPaymentsApp } from '../lambda/payments/app';
 import { createRecoverySweep } from '../lambda/recovery/sweep';
 import { createTelemetry, Service, terminalLog } from '../lambda/observability';
@@ -96,11 +97,14 @@ async function main(): Promise<void> {
   const handlerReady = new Promise<LambdaHandler>((resolveHandler) => (provideHandler = resolveHandler));
   let provideWebhookHandler!: (handler: LambdaHandler) => void;
   const webhookHandlerReady = new Promise<LambdaHandler>((resolveHandler) => (provideWebhookHandler = resolveHandler));
+  let provideKeys!: (keys: SecretKeyLookup) => void;
+  const keysReady = new Promise<SecretKeyLookup>((resolveKeys) => (provideKeys = resolveKeys));
   const log = (line: string) => console.log(`${new Date().toISOString()} ${line}`);
   // The checkout page at /demo; its fault switches touch the demo's own orders, nothing else.
   const demo = createLocalDemo({ functionTimeoutSeconds: settings.functionTimeoutSeconds, log });
   const server = createLocalServer({
     handler: async (event, context) => (await handlerReady)(event, context),
+    keys: { get: async (keyId) => (await keysReady).get(keyId) },
     // Stripe's webhooks are served when Stripe charges: the signing secret comes with its settings.
     ...(config.stripe ? { webhookHandler: async (event: unknown, context: Context) => (await webhookHandlerReady)(event, context) } : {}),
     functionTimeoutSeconds: settings.functionTimeoutSeconds,
@@ -144,9 +148,19 @@ async function main(): Promise<void> {
     throw new Error(`could not create table ${config.tableName} at ${endpoint}: ${(error as Error).message}`, { cause: error });
   }
 
+  // The keys get a client of their own, outside the function's telemetry: in AWS the authorizer
+  // is another function, and its reads are none of the payments function's.
+  const keyClient = DynamoDBDocumentClient.from(localDynamoDbClient(endpoint));
+  cleanups.push(async () => keyClient.destroy());
+  const keyStore = new DynamoSecretKeyStore(keyClient, config.tableName);
+  const keys = await prepareLocalKeys(keyStore, settings.apiKeys, Date.now());
+  provideKeys(keyStore);
+
   const processor = demo.processor(config, client);
   const app = createPaymentsApp({ client, config, telemetry, ...(processor ? { processor } : {}) });
-  demo.attach({ client, tableName: config.tableName, simulated: processor !== undefined });
+  demo.attach({ client, tableName: config.tableName, simulated: processor !== undefined, keys: keyStore });
+  // Before the key client and DynamoDB Local go (cleanups run in reverse): the demo page's key is revoked.
+  cleanups.push(() => demo.stop());
   provideHandler(telemetry.wrapHandler(app.handler));
   if (config.stripe) provideWebhookHandler(webhookTelemetry.wrapHandler(createStripeWebhookHandler({ client, config, hooks: webhookTelemetry.hooks })));
   const intervalMs = settings.recoveryIntervalSeconds * 1000;
@@ -171,6 +185,7 @@ async function main(): Promise<void> {
       javaPid: dynamo?.pid,
       dataDir,
       tableStatus,
+      keys,
       startupMs: Date.now() - startedEpochMs,
     }),
   );

@@ -2,13 +2,13 @@ import type { ServerResponse } from 'node:http';
 import { problemOf, problemType } from '../lambda/http/problems';
 
 /**
- * The answers the emulated API Gateway gives on its own (no route, no API key, body too large,
+ * The answers the emulated API Gateway gives on its own (no route, no valid secret key, body too large,
  * function timed out or failed): RFC 9457 documents from the same catalogue as the function's,
  * so a client sees one error format whoever answered.
  */
 export const GatewayProblem = {
   NotFound: problemOf('not_found'),
-  Forbidden: problemOf('forbidden'),
+  Unauthorized: problemOf('unauthorized'),
   BadRequest: problemOf('bad_request'),
   PayloadTooLarge: problemOf('payload_too_large'),
   InternalError: problemOf('internal_error'),

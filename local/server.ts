@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { AUTHORIZATION_HEADER, authorizationValuesOfRawHeaders, type AuthorizerContext, type SecretKeyLookup, verifyBearer, WWW_AUTHENTICATE_BEARER } from '../lambda/auth';
 import { problemType } from '../lambda/http/problem';
 import { FUNCTION_TIMEOUT_SECONDS } from '../lambda/payments/config';
 import { IDEMPOTENCY_KEY_HEADER, parseIdempotencyKey } from '../lambda/idempotency/key';
@@ -22,11 +23,16 @@ import { GatewayProblem, sendProblem } from './problem';
 /** The function name local mode serves, as in `aws lambda invoke --function-name payments`. */
 export const LOCAL_FUNCTION_NAME = 'payments';
 
-
 export interface LocalServerOptions {
   /** The function both APIs invoke. */
   handler: LambdaHandler;
-  /** The function behind `POST /webhooks/stripe` (no API key; Stripe signs instead). @default none: that route is a 404 */
+  /**
+   * The secret keys the payments routes verify `Authorization: Bearer …` against, with the
+   * authorizer's own code (lambda/auth verifyBearer), read on every request: no cache, so a
+   * revoked key is refused by the next request.
+   */
+  keys: SecretKeyLookup;
+  /** The function behind `POST /webhooks/stripe` (no secret key; Stripe signs instead). @default none: that route is a 404 */
   webhookHandler?: LambdaHandler;
   /** The emulated Lambda timeout, in seconds (fractions allowed for tests). @default FUNCTION_TIMEOUT_SECONDS, the stack's */
   functionTimeoutSeconds?: number;
@@ -40,7 +46,8 @@ export interface LocalServerOptions {
 
 /**
  * One HTTP server that plays two AWS front doors for the same function: the REST API of the CDK
- * stack (API key required, `POST /payments`, `GET /payments/{id}`) and the Lambda Invoke API.
+ * stack (a bearer secret key required, `POST /payments`, `GET /payments/{id}`) and the Lambda
+ * Invoke API.
  */
 export function createLocalServer(options: LocalServerOptions): Server {
   const log = options.log ?? (() => {});
@@ -98,7 +105,7 @@ async function route(req: IncomingMessage, res: ServerResponse, options: LocalSe
     return sendProblem(res, GatewayProblem.NotFound, detail, { 'x-amzn-RequestId': requestId });
   }
   if (matched !== 'malformed' && matched.resource === STRIPE_WEBHOOK_PATH) {
-    if (options.webhookHandler) return handleApiRequest(req, res, matched, options.webhookHandler, settings, requestId, rawPath, undefined);
+    if (options.webhookHandler) return handleApiRequest(req, res, matched, options.webhookHandler, settings, requestId, rawPath, { kind: 'webhook' });
     req.resume();
     const detail = `${STRIPE_WEBHOOK_PATH} needs PAYMENT_PROCESSOR=stripe and STRIPE_WEBHOOK_SECRET.`;
     return sendProblem(res, GatewayProblem.NotFound, detail, { 'x-amzn-RequestId': requestId });
@@ -107,8 +114,14 @@ async function route(req: IncomingMessage, res: ServerResponse, options: LocalSe
     req.resume();
     return sendProblem(res, GatewayProblem.BadRequest, 'The path is not valid percent-encoding.', { 'x-amzn-RequestId': requestId });
   }
-  return handleApiRequest(req, res, matched, handler, settings, requestId, rawPath, options.demo);
+  return handleApiRequest(req, res, matched, handler, settings, requestId, rawPath, { kind: 'payments', keys: options.keys, demo: options.demo, log: options.log ?? (() => {}) });
 }
+
+/** The webhook route is outside the authorizer (Stripe signs its requests); every other route is behind it. */
+type Door = { kind: 'webhook' } | { kind: 'payments'; keys: SecretKeyLookup; demo: LocalDemo | undefined; log: (line: string) => void };
+
+/** The stack's UNAUTHORIZED gateway response says the same (infra/constructs/problem-responses.ts). */
+const UNAUTHORIZED_DETAIL = `A valid secret key is required: send it as ${AUTHORIZATION_HEADER}: Bearer <secret key>.`;
 
 async function handleApiRequest(
   req: IncomingMessage,
@@ -118,16 +131,22 @@ async function handleApiRequest(
   settings: FunctionSettings,
   requestId: string,
   rawPath: string,
-  demo: LocalDemo | undefined,
+  door: Door,
 ) {
   // Like the stack's gateway responses, the emulator's own answers to a POST echo a valid key.
   const key = route.resource === '/payments' ? parseIdempotencyKey(headerValue(req.rawHeaders, IDEMPOTENCY_KEY_HEADER.toLowerCase())) : undefined;
   const idHeader = { 'x-amzn-RequestId': requestId, ...(key?.ok ? { [IDEMPOTENCY_KEY_HEADER]: key.key } : {}) };
-  const apiKey = headerValue(req.rawHeaders, 'x-api-key')?.trim() || undefined;
-  if (!apiKey && route.resource !== STRIPE_WEBHOOK_PATH) {
-    req.resume();
-    const detail = 'An API key is required: send one in the x-api-key header (locally any non-empty key works and names the tenant).';
-    return sendProblem(res, GatewayProblem.Forbidden, detail, idHeader);
+  // The REQUEST authorizer's part, before the body is read: a refused request runs nothing.
+  let authorizer: AuthorizerContext | undefined;
+  if (door.kind === 'payments') {
+    const verification = await verifyBearer(authorizationValuesOfRawHeaders(req.rawHeaders), door.keys);
+    if (!verification.ok) {
+      req.resume();
+      // Why, for the developer (the client hears the same 401 for each); a key id at most, never the header.
+      door.log(`[authorizer] ${requestId} unauthorized: ${verification.reason}${verification.keyId ? ` (${verification.keyId})` : ''}`);
+      return sendProblem(res, GatewayProblem.Unauthorized, UNAUTHORIZED_DETAIL, { ...idHeader, 'WWW-Authenticate': WWW_AUTHENTICATE_BEARER });
+    }
+    authorizer = { tenant: verification.tenant, keyId: verification.keyId };
   }
 
   let body: Buffer;
@@ -140,10 +159,11 @@ async function handleApiRequest(
   }
 
   const rawQuery = (req.url ?? '').slice(rawPath.length + 1);
-  const event = buildProxyEvent({ req, rawPath, rawQuery, route, body, apiKey, requestId });
+  const event = buildProxyEvent({ req, rawPath, rawQuery, route, body, authorizer, requestId });
   // Only a demo order's payments are watched (and only their answers can be cut by its switch).
-  const watched = demo && apiKey && route.resource === '/payments' && req.method === 'POST';
-  const watch = watched ? demo.watchPayment({ rawHeaders: req.rawHeaders, body, tenant: apiKey, requestId }) : undefined;
+  const demo = door.kind === 'payments' ? door.demo : undefined;
+  const watched = demo && authorizer && route.resource === '/payments' && req.method === 'POST';
+  const watch = watched ? demo.watchPayment({ rawHeaders: req.rawHeaders, body, tenant: authorizer!.tenant, requestId }) : undefined;
   const outcome = await invokeBehindGateway(handler, event, settings);
   if (watch?.settle(outcome, res)) return;
   switch (outcome.kind) {

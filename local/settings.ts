@@ -1,3 +1,4 @@
+import { type LocalKeySeed, LOCAL_DEV_TENANT, parseLocalApiKeys } from '../lambda/auth';
 import { ConfigError, FUNCTION_TIMEOUT_SECONDS, functionTimeoutFromEnv } from '../lambda/payments/config';
 import { DEFAULT_LOCAL_STATE_FILE, stateFilePath } from './state-file';
 
@@ -9,8 +10,9 @@ export interface LocalSettings {
    */
   port: number;
   /**
-   * Interface to listen on. Loopback by default: local mode accepts any API key, so it should not
-   * be reachable from the network unless asked for.
+   * Interface to listen on. Loopback by default: local mode is a developer's tool (its Invoke API
+   * takes any credentials, its demo page hands out a key of its own), so it should not be
+   * reachable from the network unless asked for.
    * @default '127.0.0.1'
    */
   host: string;
@@ -43,6 +45,13 @@ export interface LocalSettings {
   recoveryIntervalSeconds: number;
   /** Where local mode tells `npm run ops` how to reach its database. @default '.local-data/local-mode.json' */
   stateFile: string;
+  /**
+   * LOCAL_API_KEYS (`tenant=sk_test_…,…`): secret keys stored at start, as `npm run keys --
+   * create` would store them. Undefined when unset: local mode then makes a dev key for
+   * `${LOCAL_DEV_TENANT}` on its first start.
+   * @default undefined
+   */
+  apiKeys: LocalKeySeed[] | undefined;
 }
 
 export const DEFAULT_LOCAL_PORT = 3000;
@@ -58,7 +67,8 @@ LOCAL_DATA_DIR (${DEFAULT_LOCAL_DATA_DIR}), LOCAL_IN_MEMORY (0), FUNCTION_TIMEOU
 RECOVERY_INTERVAL_SECONDS (${DEFAULT_RECOVERY_INTERVAL_SECONDS}; 0 is off), RECOVERY_WINDOW_SECONDS (unlimited),
 LOCAL_STATE_FILE (${DEFAULT_LOCAL_STATE_FILE}), TABLE_NAME, IDEMPOTENCY_TTL_SECONDS, PROCESSOR_LATENCY_MS,
 PROCESSOR_FAILURE_RATE, PAYMENT_PROCESSOR (simulated | stripe), STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET,
-STRIPE_API_BASE_URL (Stripe's API), STRIPE_MAX_NETWORK_RETRIES (2).`;
+STRIPE_API_BASE_URL (Stripe's API), STRIPE_MAX_NETWORK_RETRIES (2),
+LOCAL_API_KEYS (tenant=sk_test_…,…; unset: a dev key for ${LOCAL_DEV_TENANT}, made on the first start).`;
 
 function integerFromEnv(env: Env, name: string, fallback: number, min: number, max: number): number {
   const raw = env[name]?.trim();
@@ -105,5 +115,16 @@ export function localSettingsFromEnv(env: Env, argv: readonly string[]): LocalSe
     functionTimeoutSeconds: functionTimeoutFromEnv(env),
     recoveryIntervalSeconds: integerFromEnv(env, 'RECOVERY_INTERVAL_SECONDS', DEFAULT_RECOVERY_INTERVAL_SECONDS, 0, 3_600),
     stateFile: stateFilePath(env),
+    apiKeys: apiKeysFromEnv(env),
   };
+}
+
+function apiKeysFromEnv(env: Env): LocalKeySeed[] | undefined {
+  const raw = env.LOCAL_API_KEYS?.trim();
+  if (!raw) return undefined;
+  // The message names entries and tenants, never a secret.
+  const parsed = parseLocalApiKeys(raw);
+  if (!parsed.ok) throw new ConfigError(parsed.message);
+  if (parsed.seeds.length === 0) throw new ConfigError('LOCAL_API_KEYS holds no tenant=secret entry; unset it for a dev key.');
+  return parsed.seeds;
 }

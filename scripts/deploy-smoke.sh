@@ -3,11 +3,15 @@
 # against moto (a local AWS emulator), and the AWS CLI checks what was created in between.
 #
 # What it proves: the app synthesizes and bundles, the template deploys through CloudFormation,
-# and the table, function (runtime, environment, role) and REST API (methods needing an API key)
-# come out as intended; then the stack destroys cleanly. What it cannot prove: moto neither runs
-# the function nor serves the API, and it skips TTL settings, stages, API keys and usage plans;
-# the template tests (test/infra) and cfn-lint cover those. Its CloudFormation also drops a
-# function's Architectures and LoggingConfig, so those are not checked here either.
+# and the table, functions (runtime, environment, role; the key authorizer's too) and REST API
+# (methods behind the authorizer, CUSTOM, with a usage-plan key) and the dashboard (naming every
+# alarm by ARN, graphing the authorizer) come out as intended; then the stack destroys cleanly.
+# What it cannot prove: moto neither runs the functions nor serves the API, and it skips TTL
+# settings, stages, API keys, usage plans, the Lambda authorizer resource, the API's key source
+# (ApiKeySourceType), alarms and metric filters; the template tests (test/infra) and cfn-lint
+# cover those.
+# Its CloudFormation also drops a function's Architectures and LoggingConfig, so those are not
+# checked here either.
 #
 # Everything moto-specific lives in this script's environment: the app and cdk.json are the ones a
 # real deploy uses. Exits non-zero if any step or check fails.
@@ -85,9 +89,9 @@ npx cdk deploy "$stack" --method=direct --require-approval never --progress even
   --output "$cdk_out" --outputs-file "$work/outputs.json" >"$work/deploy.log" 2>&1 ||
   { cat "$work/deploy.log" >&2; exit 1; }
 
-step "checking the bundles (payments API and recovery worker)"
+step "checking the bundles (payments API, recovery worker, key authorizer)"
 bundles=("$cdk_out"/asset.*/index.js)
-check "two function bundles" 2 "${#bundles[@]}"
+check "three function bundles" 3 "${#bundles[@]}"
 for bundle in "${bundles[@]}"; do
   echo "  $bundle: $(wc -c <"$bundle") bytes"
   # lambda/shared/bundling.ts: the SDK is bundled and tree-shaken, nothing loaded from the runtime.
@@ -108,11 +112,11 @@ output() { json "next((o['OutputValue'] for o in data if o['OutputKey'] == '$1')
 api_url="$(output ApiUrl)"
 function_name="$(output FunctionName)"
 table_name="$(output TableName)"
-# moto leaves out an output whose value it cannot resolve: ApiKeyId (it creates no API keys).
-check "stack outputs (all but ApiKeyId under moto)" "AlarmTopicArn ApiUrl DashboardName FunctionName TableName" \
-  "$(json "' '.join(sorted(o['OutputKey'] for o in data if o['OutputKey'] != 'ApiKeyId'))" <<<"$outputs")"
-check "template declares output ApiKeyId" yes \
-  "$(json "'yes' if 'ApiKeyId' in data.get('Outputs', {}) else 'no'" <"$cdk_out/$stack.template.json")"
+# moto leaves out an output whose value it cannot resolve: UsagePlanId (it creates no usage plans).
+check "stack outputs (all but UsagePlanId under moto)" "AlarmTopicArn ApiUrl DashboardName FunctionName TableName" \
+  "$(json "' '.join(sorted(o['OutputKey'] for o in data if o['OutputKey'] != 'UsagePlanId'))" <<<"$outputs")"
+check "template declares output UsagePlanId" yes \
+  "$(json "'yes' if 'UsagePlanId' in data.get('Outputs', {}) else 'no'" <"$cdk_out/$stack.template.json")"
 for name in ApiUrl FunctionName TableName; do
   check "output $name has a value" yes "$([ -n "$(output "$name")" ] && echo yes || echo no)"
 done
@@ -139,9 +143,28 @@ check "payments role exists" "$role_name" "$(aws iam get-role --role-name "$role
 
 rest_api_id="$(python3 -c 'import sys, urllib.parse; print(urllib.parse.urlparse(sys.argv[1]).hostname.split(".")[0])' "$api_url")"
 resources="$(aws apigateway get-resources --rest-api-id "$rest_api_id" --embed methods --output json)"
-methods="$(json "' '.join(sorted(m + ' ' + r['path'] + ' apiKeyRequired=' + str(v.get('apiKeyRequired')) for r in data['items'] for m, v in r.get('resourceMethods', {}).items() if m != 'OPTIONS'))" <<<"$resources")"
-check "REST API methods all require an API key" \
-  "GET /payments apiKeyRequired=True GET /payments/{id} apiKeyRequired=True POST /payments apiKeyRequired=True" "$methods"
+methods="$(json "' '.join(sorted(m + ' ' + r['path'] + ' ' + str(v.get('authorizationType')) + ' apiKeyRequired=' + str(v.get('apiKeyRequired')) for r in data['items'] for m, v in r.get('resourceMethods', {}).items() if m != 'OPTIONS'))" <<<"$resources")"
+check "REST API methods all go through the authorizer, with a usage-plan key" \
+  "GET /payments CUSTOM apiKeyRequired=True GET /payments/{id} CUSTOM apiKeyRequired=True POST /payments CUSTOM apiKeyRequired=True" "$methods"
+
+# The authorizer resource itself and the API's key source are beyond moto (see the top).
+stack_resources="$(aws cloudformation describe-stack-resources --stack-name "$stack" --output json)"
+authorizer_function="$(json "next(r['PhysicalResourceId'] for r in data['StackResources'] if r['ResourceType'] == 'AWS::Lambda::Function' and r['LogicalResourceId'].startswith('KeyAuthorizerFunction'))" <<<"$stack_resources")"
+authorizer_fn="$(aws lambda get-function-configuration --function-name "$authorizer_function" --output json)"
+check "authorizer function runtime" nodejs22.x "$(json "data['Runtime']" <<<"$authorizer_fn")"
+check "authorizer function environment: the table name alone" "TABLE_NAME=$table_name" \
+  "$(json "' '.join(k + '=' + v for k, v in sorted(data['Environment']['Variables'].items()))" <<<"$authorizer_fn")"
+authorizer_role="$(json "next(r['PhysicalResourceId'] for r in data['StackResources'] if r['ResourceType'] == 'AWS::IAM::Role' and r['LogicalResourceId'].startswith('KeyAuthorizerRole'))" <<<"$stack_resources")"
+check "authorizer function runs as its own role" "$authorizer_role" "$(json "data['Role'].split('/')[-1]" <<<"$authorizer_fn")"
+
+# moto creates no alarms and no metric filters from a template, but it does create the dashboard:
+# its body names every alarm by an ARN built from the stack's name, so it deploys without them.
+dashboard_body="$(aws cloudwatch get-dashboard --dashboard-name "$(output DashboardName)" --query DashboardBody --output text)"
+dashboard_json() { json "$1" <<<"$dashboard_body"; }
+check "dashboard names the authorizer and recovery-heartbeat alarms by ARN" yes \
+  "$(dashboard_json "'yes' if all(any(a.endswith(':alarm:$stack-' + n) for w in data['widgets'] for a in w['properties'].get('alarms', [])) for n in ['AuthorizerFailures', 'AuthorizerThrottles', 'AuthorizerDurationNearTimeout', 'RecoveryNotRunning']) else 'no'")"
+check "dashboard graphs the authorizer function" "$authorizer_function $authorizer_function" \
+  "$(dashboard_json "' '.join(m[3] for w in data['widgets'] if w['properties'].get('title', '').startswith('Authorizer') for m in w['properties']['metrics'] if m[1] == 'Invocations' or (m[1] == 'Duration' and m[-1].get('stat') == 'p99'))")"
 
 step "cdk destroy $stack"
 npx cdk destroy "$stack" --force --output "$cdk_out" >"$work/destroy.log" 2>&1 ||

@@ -4,9 +4,15 @@ import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
 /** A valid payment body, as a client sends it. */
 export const PAYMENT = { amount: 1999, currency: 'usd', source: 'tok_visa', customer: 'cus_bench', description: 'bench order' } as const;
 
-/** POST /payments as API Gateway's REST API proxy integration delivers it, for a method that requires an API key. */
+/**
+ * The header a client sends: shaped like a secret key, known to no key store. The function never
+ * reads it (the authorizer has verified it before), but it is part of every event's size.
+ */
+const BENCH_AUTHORIZATION = `Bearer sk_test_${'bench0000000000'.padEnd(48, '0')}`;
+
+/** POST /payments as API Gateway's REST API proxy integration delivers it, once the REQUEST authorizer has verified the key. */
 export function postPaymentEvent(key: string | undefined, body: unknown = PAYMENT, tenant = 'tenant-bench'): APIGatewayProxyEvent {
-  const headers: Record<string, string> = { 'Content-Type': 'application/json', 'x-api-key': 'bench-key' };
+  const headers: Record<string, string> = { 'Content-Type': 'application/json', Authorization: BENCH_AUTHORIZATION };
   if (key !== undefined) headers['Idempotency-Key'] = key;
   return {
     httpMethod: 'POST',
@@ -20,7 +26,8 @@ export function postPaymentEvent(key: string | undefined, body: unknown = PAYMEN
     stageVariables: null,
     body: typeof body === 'string' ? body : JSON.stringify(body),
     isBase64Encoded: false,
-    requestContext: { identity: { apiKeyId: tenant } } as APIGatewayProxyEvent['requestContext'],
+    // As API Gateway passes the authorizer's result on: its context, principal and latency.
+    requestContext: { authorizer: { tenant, keyId: 'key_bench00000000000', principalId: tenant, integrationLatency: 0 } } as unknown as APIGatewayProxyEvent['requestContext'],
   } as APIGatewayProxyEvent;
 }
 

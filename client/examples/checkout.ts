@@ -1,6 +1,6 @@
 /**
  * The integration guide's procedure, end to end: `npx tsx client/examples/checkout.ts` against
- * local mode (PAYMENTS_URL overrides http://127.0.0.1:3000).
+ * local mode, with PAYMENTS_SECRET_KEY set (PAYMENTS_URL overrides http://127.0.0.1:3000).
  */
 import { randomUUID } from 'node:crypto';
 import { type CardSource, CardDeclinedError, PaymentsClient, PaymentsError } from '..';
@@ -41,12 +41,14 @@ async function payOrder(client: PaymentsClient, order: Order, source: CardSource
       // No answer, 409 or 5xx even after the client's retries: keep the key and try again later.
       return `${order.id}: not finished (${error.code}); retry later with key ${error.idempotencyKey}`;
     }
-    throw error; // 400, 403, 422: a bug to fix, not an answer to retry
+    throw error; // 400, 401, 422: a bug to fix, not an answer to retry
   }
 }
 
 async function main(): Promise<void> {
-  const client = new PaymentsClient({ baseUrl: process.env.PAYMENTS_URL ?? 'http://127.0.0.1:3000', apiKey: 'local-dev' });
+  // The environment is read here, at the edge; local mode's banner prints a key the first time it starts.
+  if (!process.env.PAYMENTS_SECRET_KEY) throw new Error('PAYMENTS_SECRET_KEY is not set: export the secret key local mode printed on its first start, or make one with `npm run keys -- create local-dev`.');
+  const client = new PaymentsClient({ baseUrl: process.env.PAYMENTS_URL ?? 'http://127.0.0.1:3000', secretKey: process.env.PAYMENTS_SECRET_KEY! });
 
   const order = createOrder(2500, 'usd');
   // A double click: two requests for the same order at the same time.

@@ -2,17 +2,20 @@ import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import type * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
-import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { InvocationOutcome } from '../../lambda/observability/invocation-log';
-import { Dimension, METRICS_NAMESPACE, MetricName, Service } from '../../lambda/observability/metrics';
-import { ProcessorErrorKind } from '../../lambda/observability/scope';
+import { MetricName, Service } from '../../lambda/observability/metrics';
 import { AWS_RECOVERY_INTERVAL_SECONDS } from '../../lambda/recovery/sweep';
+import { addAuthorizerLogMetrics, type AuthorizerLogMetrics } from './authorizer-log-metrics';
+import { createDashboard } from './monitoring-dashboard';
+import { FIVE_MINUTES, product, RECOVERY_PERIOD, requests, TABLE_OPERATIONS } from './product-metrics';
 
 export interface MonitoredFunction {
   /** Names its alarms and graphs, e.g. `Payments`. */
@@ -20,9 +23,17 @@ export interface MonitoredFunction {
   readonly function: lambda.Function;
 }
 
+/** The key authorizer (KeyAuthorizer): its function, and the log group its decision lines go to. */
+export interface MonitoredAuthorizer {
+  readonly function: lambda.Function;
+  readonly logGroup: logs.ILogGroup;
+}
+
 export interface MonitoringProps {
   /** The payments function(s) and the recovery worker. */
   readonly functions: readonly MonitoredFunction[];
+  /** Watched apart from `functions`: its Lambda errors include every refused key. */
+  readonly authorizer: MonitoredAuthorizer;
   readonly table: dynamodb.ITable;
   readonly api: apigw.RestApi;
   /** Subscribed to the alarm topic when given (context `alarmEmail`); the address must confirm it. */
@@ -32,10 +43,6 @@ export interface MonitoringProps {
 /** Where each alarm's description sends the operator. */
 const RUNBOOK = 'docs/operating.md';
 
-const FIVE_MINUTES = Duration.minutes(5);
-/** One recovery sweep each: the standing gauge has a value per sweep. */
-const RECOVERY_PERIOD = Duration.seconds(AWS_RECOVERY_INTERVAL_SECONDS);
-
 /** A 5xx on one request in twenty: well above the transient noise a retrying client absorbs. */
 export const API_5XX_RATE_THRESHOLD = 0.05;
 /** A Lambda duration this close to its timeout means the next slow dependency turns into timeouts (and zombies). */
@@ -44,20 +51,19 @@ export const DURATION_NEAR_TIMEOUT_FRACTION = 0.8;
 export const TABLE_THROTTLES_THRESHOLD = 5;
 /** A failed attempt is deferred with backoff; several in a quarter hour means a record keeps failing. */
 export const RECOVERY_FAILURES_THRESHOLD = 3;
-
-/** The operations the product sends to its table. */
-const TABLE_OPERATIONS = [
-  dynamodb.Operation.GET_ITEM,
-  dynamodb.Operation.PUT_ITEM,
-  dynamodb.Operation.UPDATE_ITEM,
-  dynamodb.Operation.QUERY,
-  dynamodb.Operation.TRANSACT_WRITE_ITEMS,
-];
+/**
+ * How long without a single recovery sweep before RecoveryNotRunning pages: fifteen missed
+ * one-minute sweeps. Long enough that a deploy, a few crashed or throttled sweeps (their own
+ * alarms) or EMF arriving a few minutes late never page; short next to what a stalled payment can
+ * wait (the processor keeps its idempotency key for 24 h).
+ */
+export const RECOVERY_SILENCE = Duration.minutes(15);
 
 /**
  * Alarms to an SNS topic and one dashboard for the product: the API's 5xx rate, each function's
- * errors, throttles and duration near its timeout, the table's throttling and system errors, the
- * store failing requests, recovery failing and records that need attention. What each one means
+ * errors, throttles and duration near its timeout, the authorizer's throttles, duration and
+ * failures (from its log lines), the table's throttling and system errors, the store failing
+ * requests, recovery failing, not running, and records that need attention. What each one means
  * and what to do: docs/operating.md.
  */
 export class Monitoring extends Construct {
@@ -66,12 +72,14 @@ export class Monitoring extends Construct {
   /** The same alarms by ARN, built from their names: what the dashboard names them by. */
   private readonly alarmArns: string[] = [];
   readonly dashboard: cloudwatch.Dashboard;
+  /** The metrics drawn from the authorizer's log lines. */
+  private readonly authorizerLogs: AuthorizerLogMetrics;
 
   constructor(scope: Construct, id: string, props: MonitoringProps) {
     super(scope, id);
     this.topic = this.alarmTopic(props.alarmEmail);
 
-    const { api, table } = props;
+    const { api, table, authorizer } = props;
     this.alarm('Api5xxRate', api.metricServerError({ statistic: cloudwatch.Stats.AVERAGE, period: FIVE_MINUTES }), {
       threshold: API_5XX_RATE_THRESHOLD,
       description: 'More than 5% of API requests answered 5xx over 5 minutes.',
@@ -81,16 +89,19 @@ export class Monitoring extends Construct {
         threshold: 1,
         description: `The ${label} function failed (crashed, timed out or ran out of memory): its handler answers every request, so any error is one.`,
       });
-      this.alarm(`${label}Throttles`, fn.metricThrottles({ period: FIVE_MINUTES }), {
-        threshold: 1,
-        description: `Lambda refused to run the ${label} function (concurrency limit reached).`,
-      });
-      const timeoutMs = (fn.timeout ?? Duration.seconds(3)).toMilliseconds();
-      this.alarm(`${label}DurationNearTimeout`, fn.metricDuration({ statistic: cloudwatch.Stats.MAXIMUM, period: FIVE_MINUTES }), {
-        threshold: Math.round(timeoutMs * DURATION_NEAR_TIMEOUT_FRACTION),
-        description: `An invocation of the ${label} function took over ${DURATION_NEAR_TIMEOUT_FRACTION * 100}% of its ${timeoutMs / 1000} s timeout.`,
-      });
+      this.functionAlarms(label, fn);
     }
+
+    // No Errors alarm for the authorizer: every refused key throws `Unauthorized`, which Lambda
+    // counts as an error, so bad keys would page. Its genuine failures are the lines it writes
+    // before rethrowing; a crash or an out-of-memory writes none, but API Gateway answers it 500
+    // (Api5xxRate), and a timeout is the duration alarm's.
+    this.functionAlarms('Authorizer', authorizer.function);
+    this.authorizerLogs = addAuthorizerLogMetrics(this, authorizer.logGroup);
+    this.alarm('AuthorizerFailures', this.authorizerLogs.failures(FIVE_MINUTES), {
+      threshold: 1,
+      description: 'The key authorizer failed to decide (an `authorizer failed` log line: DynamoDB unreachable after the SDK retries...): API Gateway answered 500.',
+    });
     this.alarm('TableThrottled', table.metricThrottledRequestsForOperations({ operations: TABLE_OPERATIONS, period: FIVE_MINUTES }), {
       threshold: TABLE_THROTTLES_THRESHOLD,
       description: `DynamoDB throttled ${TABLE_THROTTLES_THRESHOLD} or more requests to the table in 5 minutes.`,
@@ -117,8 +128,22 @@ export class Monitoring extends Construct {
         'On until no record needs attention.',
       treatMissingData: cloudwatch.TreatMissingData.IGNORE,
     });
+    // NeedsAttention ignores missing data, so a recovery that stopped running (a disabled or deleted
+    // schedule, a worker that dies before it writes anything) would leave it silent forever. Every
+    // sweep publishes RecoveryDue, a 0 included, even one that threw (the Lambda handler keeps
+    // wrapRecovery's logIdleSweeps default; local mode's `false` would trip this): no sample in three
+    // 5-minute periods in a row is no sweep at all, and missing data is exactly what this alarm is
+    // about. Three short periods rather than one long one: the current, partly filled period alone
+    // never trips it. A brand-new stack has no history yet and may raise it once in its first minutes.
+    this.alarm('RecoveryNotRunning', product(MetricName.RecoveryDue, Service.Recovery, FIVE_MINUTES, { statistic: cloudwatch.Stats.SAMPLE_COUNT }), {
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+      evaluationPeriods: RECOVERY_SILENCE.toSeconds() / FIVE_MINUTES.toSeconds(),
+      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+      description: `No recovery sweep reported for ${RECOVERY_SILENCE.toMinutes()} minutes (they run every ${AWS_RECOVERY_INTERVAL_SECONDS} s): stalled payments are not being recovered, and NeedsAttention can neither fire nor clear.`,
+    });
 
-    this.dashboard = this.createDashboard(props);
+    this.dashboard = createDashboard(this, { ...props, authorizerLogs: this.authorizerLogs, alarmArns: this.alarmArns });
   }
 
   /** Encrypted with a key of its own: CloudWatch cannot publish to a topic under the AWS-managed SNS key. */
@@ -150,7 +175,32 @@ export class Monitoring extends Construct {
     return topic;
   }
 
-  private alarm(id: string, metric: cloudwatch.IMetric, options: { threshold: number; description: string; treatMissingData?: cloudwatch.TreatMissingData }): void {
+  /** Throttles and duration near the timeout: what every function gets. */
+  private functionAlarms(label: string, fn: lambda.Function): void {
+    this.alarm(`${label}Throttles`, fn.metricThrottles({ period: FIVE_MINUTES }), {
+      threshold: 1,
+      description: `Lambda refused to run the ${label} function (concurrency limit reached).`,
+    });
+    const timeoutMs = (fn.timeout ?? Duration.seconds(3)).toMilliseconds();
+    this.alarm(`${label}DurationNearTimeout`, fn.metricDuration({ statistic: cloudwatch.Stats.MAXIMUM, period: FIVE_MINUTES }), {
+      threshold: Math.round(timeoutMs * DURATION_NEAR_TIMEOUT_FRACTION),
+      description: `An invocation of the ${label} function took over ${DURATION_NEAR_TIMEOUT_FRACTION * 100}% of its ${timeoutMs / 1000} s timeout.`,
+    });
+  }
+
+  private alarm(
+    id: string,
+    metric: cloudwatch.IMetric,
+    options: {
+      threshold: number;
+      description: string;
+      treatMissingData?: cloudwatch.TreatMissingData;
+      /** @default GREATER_THAN_OR_EQUAL_TO_THRESHOLD */
+      comparisonOperator?: cloudwatch.ComparisonOperator;
+      /** @default 1 */
+      evaluationPeriods?: number;
+    },
+  ): void {
     // Named after the stack, so the dashboard can name them by ARN without a GetAtt (an emulator
     // that does not create alarms, like the offline deploy test's, could not resolve one).
     const alarmName = `${Stack.of(this).stackName}-${id}`;
@@ -158,8 +208,8 @@ export class Monitoring extends Construct {
       alarmName,
       metric,
       threshold: options.threshold,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: options.evaluationPeriods ?? 1,
+      comparisonOperator: options.comparisonOperator ?? cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       // Custom metrics are published only when something happens; no data is no trouble.
       treatMissingData: options.treatMissingData ?? cloudwatch.TreatMissingData.NOT_BREACHING,
       alarmDescription: `${options.description} What to do: ${RUNBOOK}, "${id}".`,
@@ -170,75 +220,4 @@ export class Monitoring extends Construct {
     this.alarms.push(alarm);
     this.alarmArns.push(Stack.of(this).formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: alarmName, arnFormat: ArnFormat.COLON_RESOURCE_NAME }));
   }
-
-  private createDashboard({ functions, table, api }: MonitoringProps): cloudwatch.Dashboard {
-    const dashboard = new cloudwatch.Dashboard(this, 'Dashboard', { defaultInterval: Duration.hours(3) });
-    const graph = (title: string, left: cloudwatch.IMetric[], extra: Partial<cloudwatch.GraphWidgetProps> = {}) =>
-      new cloudwatch.GraphWidget({ title, left, width: 12, height: 6, ...extra });
-    const percentiles = (metricName: string, label: string) =>
-      ['p50', 'p90', 'p99'].map((statistic) => product(metricName, Service.Payments, Duration.minutes(1), { statistic, label: `${label} ${statistic}` }));
-    const tableOps = { operations: TABLE_OPERATIONS, period: Duration.minutes(1) };
-
-    dashboard.addWidgets(
-      new cloudwatch.AlarmStatusWidget({
-        title: 'Alarms',
-        alarms: this.alarmArns.map((arn, i) => cloudwatch.Alarm.fromAlarmArn(this, `AlarmRef${i}`, arn)),
-        width: 24,
-        height: 3,
-      }),
-      graph(
-        'Outcomes (requests per minute)',
-        Object.values(InvocationOutcome).map((outcome) => requests(Service.Payments, outcome, Duration.minutes(1))),
-        { stacked: true },
-      ),
-      graph('Latency percentiles (ms)', [...percentiles(MetricName.Latency, 'handler'), ...percentiles(MetricName.ProcessorLatency, 'processor')], {
-        right: [api.metricLatency({ statistic: 'p99', period: Duration.minutes(1), label: 'API Gateway p99' })],
-      }),
-      graph(
-        'Processor errors by kind',
-        Object.values(ProcessorErrorKind).map((kind) =>
-          metric(MetricName.ProcessorErrors, { [Dimension.Service]: Service.Payments, [Dimension.ErrorKind]: kind }, Duration.minutes(1), { label: kind }),
-        ),
-        { right: [product(MetricName.ProcessorDeclines, Service.Payments, Duration.minutes(1), { label: 'declines' })] },
-      ),
-      graph(
-        'Recovery',
-        [MetricName.RecoveryDue, MetricName.Recovered, MetricName.RecoveryFailed, MetricName.NeedsAttention, MetricName.RecoverySkipped, MetricName.RecoverySweepErrors].map(
-          (name) => product(name, Service.Recovery, Duration.minutes(5)),
-        ),
-        { right: [product(MetricName.NeedsAttentionStanding, Service.Recovery, RECOVERY_PERIOD, { statistic: cloudwatch.Stats.MAXIMUM, label: 'needing attention now' })] },
-      ),
-      // Two graphs: the per-operation sums of throttles and of system errors cannot share one.
-      graph('Table health: throttling', [
-        table.metricThrottledRequestsForOperations({ ...tableOps, label: 'throttled requests' }),
-        table.metric('ReadThrottleEvents', { statistic: 'Sum', period: Duration.minutes(1) }),
-        table.metric('WriteThrottleEvents', { statistic: 'Sum', period: Duration.minutes(1) }),
-      ]),
-      graph('Table health: system errors and capacity', [table.metricSystemErrorsForOperations({ ...tableOps, label: 'system errors' })], {
-        right: [table.metricConsumedReadCapacityUnits({ period: Duration.minutes(1) }), table.metricConsumedWriteCapacityUnits({ period: Duration.minutes(1) })],
-      }),
-      graph('API requests and errors', [api.metricCount({ period: Duration.minutes(1) }), api.metricClientError({ period: Duration.minutes(1) }), api.metricServerError({ period: Duration.minutes(1) })]),
-      graph(
-        'Functions: errors, throttles, p99 duration',
-        functions.flatMap(({ label, function: fn }) => [
-          fn.metricErrors({ period: Duration.minutes(1), label: `${label} errors` }),
-          fn.metricThrottles({ period: Duration.minutes(1), label: `${label} throttles` }),
-        ]),
-        { right: functions.map(({ label, function: fn }) => fn.metricDuration({ statistic: 'p99', period: Duration.minutes(1), label: `${label} p99 ms` })) },
-      ),
-    );
-    return dashboard;
-  }
 }
-
-function metric(metricName: string, dimensionsMap: Record<string, string>, period = FIVE_MINUTES, options: cloudwatch.MetricOptions = {}) {
-  return new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap, statistic: cloudwatch.Stats.SUM, period, ...options });
-}
-
-/** A metric of the product's own, by service only. */
-const product = (metricName: string, service: string, period = FIVE_MINUTES, options: cloudwatch.MetricOptions = {}) =>
-  metric(metricName, { [Dimension.Service]: service }, period, options);
-
-/** Requests of one service that ended with this outcome. */
-const requests = (service: string, outcome: string, period = FIVE_MINUTES) =>
-  metric(MetricName.Requests, { [Dimension.Service]: service, [Dimension.Outcome]: outcome }, period, { label: outcome });

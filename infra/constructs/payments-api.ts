@@ -17,8 +17,9 @@ export interface ApiThrottle {
 }
 
 /**
- * 50 rps with bursts of 100 per API key: far above what one merchant's checkout sends, low enough
- * that a runaway client cannot exhaust the account's Lambda concurrency for everyone else.
+ * 50 rps with bursts of 100 per tenant (its usage-plan key, named by the authorizer, shared by all
+ * its secret keys): far above what one merchant's checkout sends, low enough that a runaway client
+ * cannot exhaust the account's Lambda concurrency for everyone else.
  */
 export const DEFAULT_THROTTLE: ApiThrottle = { rateLimit: 50, burstLimit: 100 };
 
@@ -30,7 +31,9 @@ export const WEBHOOK_THROTTLE: ApiThrottle = { rateLimit: 25, burstLimit: 50 };
 
 export interface PaymentsApiProps {
   readonly handler: lambda.IFunction;
-  /** The function behind POST /webhooks/stripe (no API key: Stripe signs its requests). @default no webhook route */
+  /** Verifies the bearer key of every payments method and names its tenant (KeyAuthorizer). */
+  readonly authorizer: apigw.IAuthorizer;
+  /** The function behind POST /webhooks/stripe (no bearer key: Stripe signs its requests). @default no webhook route */
   readonly webhookHandler?: lambda.IFunction;
   /** Applied to the access and execution log groups. */
   readonly logRemovalPolicy: RemovalPolicy;
@@ -39,14 +42,15 @@ export interface PaymentsApiProps {
 }
 
 /**
- * The REST API: POST /payments, GET /payments and GET /payments/{id}, proxied to the function. Every method needs
- * an API key (the key identifies the tenant: requestContext.identity.apiKeyId), and the gateway's
- * own errors are problem+json like the function's.
+ * The REST API: POST /payments, GET /payments and GET /payments/{id}, proxied to the function.
+ * Every payments method goes through the secret-key authorizer, which names the tenant
+ * (requestContext.authorizer.tenant) and its usage-plan key, so the usage plan throttles per
+ * tenant. The gateway's own errors are problem+json like the function's.
  */
 export class PaymentsApi extends Construct {
   readonly api: apigw.RestApi;
+  /** Throttles each tenant; a tenant's usage-plan key is added by an operator (`npm run keys -- create` prints how). */
   readonly usagePlan: apigw.UsagePlan;
-  readonly defaultKey: apigw.IApiKey;
   readonly accessLogs: logs.LogGroup;
 
   constructor(scope: Construct, id: string, props: PaymentsApiProps) {
@@ -63,8 +67,12 @@ export class PaymentsApi extends Construct {
       // Logging needs the account-level CloudWatch role; CDK creates it, and retains it on delete
       // because other APIs in the account may rely on the same setting.
       cloudWatchRole: true,
+      // Fails closed: a method added without the authorizer has no usage-plan key, so API Gateway
+      // refuses it (403) until it is given one or opts out, as the webhook does.
       defaultMethodOptions: { apiKeyRequired: true },
-      apiKeySourceType: apigw.ApiKeySourceType.HEADER,
+      // The usage-plan key comes from the authorizer's usageIdentifierKey, never from a caller's
+      // x-api-key header: it is a throttling bucket, not a credential.
+      apiKeySourceType: apigw.ApiKeySourceType.AUTHORIZER,
       deployOptions: {
         stageName: API_STAGE_NAME,
         accessLogDestination: new apigw.LogGroupLogDestination(this.accessLogs),
@@ -98,36 +106,45 @@ export class PaymentsApi extends Construct {
       validateRequestBody: false,
     });
 
-    const payments = this.api.root.addResource('payments');
+    // Every method under /payments, present and future, is authorized by the bearer key.
+    const payments = this.api.root.addResource('payments', {
+      defaultMethodOptions: { authorizer: props.authorizer, authorizationType: apigw.AuthorizationType.CUSTOM, apiKeyRequired: true },
+    });
     payments.addMethod('POST', integration, {
-      apiKeyRequired: true,
       requestParameters: { [`method.request.header.${IDEMPOTENCY_KEY_HEADER}`]: true },
       requestValidator: parametersOnly,
     });
     // The list: limit and starting_after are checked by the function (field-level problem+json).
-    payments.addMethod('GET', integration, { apiKeyRequired: true });
+    payments.addMethod('GET', integration);
     payments.addResource('{id}').addMethod('GET', integration, {
-      apiKeyRequired: true,
       requestParameters: { 'method.request.path.id': true },
     });
 
     if (props.webhookHandler) {
       const webhooks = new apigw.LambdaIntegration(props.webhookHandler, { scopePermissionToMethod: false });
-      // Stripe sends no API key; the function checks the Stripe-Signature of every request.
-      this.api.root.addResource('webhooks').addResource('stripe').addMethod('POST', webhooks, { apiKeyRequired: false });
+      // Outside the authorizer: Stripe sends no bearer key; the function checks the Stripe-Signature
+      // of every request. The route's own throttle (deployOptions above) stands in for the usage plan.
+      const webhook = this.api.root
+        .addResource('webhooks')
+        .addResource('stripe')
+        .addMethod('POST', webhooks, { authorizationType: apigw.AuthorizationType.NONE, apiKeyRequired: false });
+      Validations.of(webhook).acknowledge({
+        id: 'AwsSolutions-APIG4',
+        reason:
+          'POST /webhooks/stripe is the one method outside the secret-key authorizer, by design: Stripe cannot send our bearer key, and the function verifies the Stripe-Signature (HMAC of the raw body with the endpoint secret, 5 minute tolerance) before anything runs; the route has its own throttle.',
+      });
     }
 
     addProblemResponses(this.api);
 
     const throttle = props.throttle ?? DEFAULT_THROTTLE;
     this.usagePlan = this.api.addUsagePlan('UsagePlan', {
-      description: 'Per-key throttling for the payments API',
+      description: "Per-tenant throttling for the payments API: one API key per tenant, its value the authorizer's usageIdentifierKey",
       throttle: { rateLimit: throttle.rateLimit, burstLimit: throttle.burstLimit },
       apiStages: [{ api: this.api, stage: this.api.deploymentStage }],
     });
-    // A first tenant's key, so the stack is usable once deployed. Add one key per tenant the same way.
-    this.defaultKey = this.api.addApiKey('DefaultKey', { description: 'Default tenant key of the payments API' });
-    this.usagePlan.addApiKey(this.defaultKey);
+    // No API key here: each tenant's is created with its first secret key (npm run keys -- create),
+    // with a value the stack cannot know, and is no credential.
 
     this.acknowledgeNagFindings();
   }
@@ -143,16 +160,12 @@ export class PaymentsApi extends Construct {
       {
         id: 'AwsSolutions-APIG3',
         reason:
-          'No WAF: callers are server-side merchants identified by API key and throttled per key by the usage plan; a web ACL costs a monthly fee even at rest. Add one in front of a public deployment.',
-      },
-      {
-        id: 'AwsSolutions-APIG4',
-        reason:
-          'The product contract (SPEC.md) identifies the tenant by API key: every payments method requires one (apiKeyRequired) and the function scopes all data to requestContext.identity.apiKeyId. POST /webhooks/stripe is the exception by design: Stripe cannot send our key, and the function verifies the Stripe-Signature (HMAC of the raw body with the endpoint secret, 5 minute tolerance) before anything runs. A deployment that needs end-user authentication adds an authorizer.',
+          'No WAF: callers are server-side merchants holding secret keys, verified by the Lambda authorizer and throttled per tenant by the usage plan; a web ACL costs a monthly fee even at rest. Add one in front of a public deployment.',
       },
       {
         id: 'AwsSolutions-COG4',
-        reason: 'Callers are servers holding API keys, not Cognito users; see AwsSolutions-APIG4.',
+        reason:
+          'Callers are merchant servers holding secret keys, verified by a Lambda authorizer on every payments method (SPEC.md, Authentication and tenants), not Cognito users; the Stripe webhook is authenticated by its signature.',
       },
     );
     const cloudWatchRole = this.api.node.tryFindChild('CloudWatchRole');
@@ -166,7 +179,10 @@ export class PaymentsApi extends Construct {
   }
 }
 
-/** One JSON object per request; apiKeyId is the tenant, the key itself is never logged. */
+/**
+ * One JSON object per request: the tenant and the public key id from the authorizer, never the
+ * Authorization header; apiKeyId is the tenant's usage-plan key (its id, not its value).
+ */
 function accessLogFormat(): apigw.AccessLogFormat {
   const F = apigw.AccessLogField;
   return apigw.AccessLogFormat.custom(
@@ -184,6 +200,10 @@ function accessLogFormat(): apigw.AccessLogFormat {
       integrationLatencyMs: F.contextIntegrationLatency(),
       errorResponseType: F.contextErrorResponseType(),
       apiKeyId: F.contextIdentityApiKeyId(),
+      tenant: F.contextAuthorizer('tenant'),
+      keyId: F.contextAuthorizer('keyId'),
+      authorizerStatus: F.contextAuthorizerStatus(),
+      authorizerLatencyMs: F.contextAuthorizerLatency(),
     }),
   );
 }

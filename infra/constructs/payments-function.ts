@@ -1,15 +1,13 @@
-import * as path from 'node:path';
-import { Duration, type RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
-import * as logs from 'aws-cdk-lib/aws-logs';
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { FUNCTION_TIMEOUT_SECONDS } from '../../lambda/payments/config';
-import { PAYMENTS_BUNDLING, PAYMENTS_NODE_OPTIONS, STRIPE_PAYMENTS_BUNDLING } from '../../lambda/shared/bundling';
-
-const PROJECT_ROOT = path.join(__dirname, '..', '..');
+import { PAYMENTS_BUNDLING, STRIPE_PAYMENTS_BUNDLING } from '../../lambda/shared/bundling';
+import { AUTH_KEY_ROOT } from '../../lambda/shared/table';
+import { addProductFunction } from './product-function';
 
 /**
  * Every DynamoDB action the payments code performs, and nothing more. TransactWriteItems needs no
@@ -29,13 +27,6 @@ const TABLE_ACTIONS = [
  * told its timeout (FUNCTION_TIMEOUT_SECONDS), since its configuration checks retention against it.
  */
 const FUNCTION_TIMEOUT = Duration.seconds(FUNCTION_TIMEOUT_SECONDS);
-
-/**
- * 512 MB: Lambda allots CPU in proportion to memory, and the cold start (loading the bundle,
- * creating the SDK client) is CPU-bound, while warm requests wait on DynamoDB and bill by the
- * millisecond; more memory shortens the first while costing little on the second.
- */
-const FUNCTION_MEMORY_MB = 512;
 
 export interface PaymentsFunctionProps {
   /** The entry file under lambda/, e.g. `payments/handler.ts`. */
@@ -57,8 +48,8 @@ export interface PaymentsFunctionProps {
 }
 
 /**
- * A Lambda of this product (the payments API, the recovery worker), bundled locally by esbuild,
- * with a role that can do exactly its job. Both run the same payments code against one table.
+ * A Lambda of the payments code (the payments API, the recovery worker, Stripe's webhooks),
+ * bundled locally by esbuild, with a role that can do exactly its job against the one table.
  */
 export class PaymentsFunction extends Construct {
   readonly function: NodejsFunction;
@@ -68,43 +59,25 @@ export class PaymentsFunction extends Construct {
   constructor(scope: Construct, id: string, props: PaymentsFunctionProps) {
     super(scope, id);
 
-    this.logGroup = new logs.LogGroup(this, 'Logs', {
-      retention: logs.RetentionDays.ONE_MONTH,
-      removalPolicy: props.logRemovalPolicy,
-    });
-
-    // An explicit role instead of the default one, which carries the AWS-managed
-    // AWSLambdaBasicExecutionRole (create any log group, write to any log group).
-    this.role = new iam.Role(this, 'Role', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: `${props.description}: item-level access to its table, writes to its own log group`,
-    });
-
-    this.function = new NodejsFunction(this, 'Function', {
-      entry: path.join(PROJECT_ROOT, 'lambda', props.entry),
-      handler: 'handler',
-      projectRoot: PROJECT_ROOT,
-      depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
+    const { function: fn, role, logGroup } = addProductFunction(this, {
+      entry: props.entry,
       description: props.description,
-      // The runtime the product targets (SPEC); the code also runs on Node 20 locally and in CI.
-      runtime: lambda.Runtime.NODEJS_22_X,
-      architecture: lambda.Architecture.ARM_64,
+      roleDescription: 'item-level access to its table (never its authentication items), writes to its own log group',
       timeout: props.timeout ?? FUNCTION_TIMEOUT,
-      memorySize: FUNCTION_MEMORY_MB,
-      role: this.role,
-      logGroup: this.logGroup,
-      loggingFormat: lambda.LoggingFormat.JSON,
       environment: {
         TABLE_NAME: props.table.tableName,
         IDEMPOTENCY_TTL_SECONDS: String(props.idempotencyTtlSeconds),
         // The payments function's timeout, for both: leases (and a re-drive's) are sized from it.
         FUNCTION_TIMEOUT_SECONDS: String(FUNCTION_TIMEOUT_SECONDS),
-        ...(PAYMENTS_NODE_OPTIONS ? { NODE_OPTIONS: PAYMENTS_NODE_OPTIONS } : ({} as Record<string, string>)),
         ...props.environment,
       },
       // The one bundling definition, measured by `npm run bench` ("Cold start").
-      bundling: { ...(props.readableSecretArn ? STRIPE_PAYMENTS_BUNDLING : PAYMENTS_BUNDLING) },
+      bundling: props.readableSecretArn ? STRIPE_PAYMENTS_BUNDLING : PAYMENTS_BUNDLING,
+      logRemovalPolicy: props.logRemovalPolicy,
     });
+    this.function = fn;
+    this.role = role;
+    this.logGroup = logGroup;
 
     this.role.addToPolicy(
       new iam.PolicyStatement({
@@ -127,12 +100,18 @@ export class PaymentsFunction extends Construct {
         new iam.PolicyStatement({ sid: 'ProcessorSecretRead', actions: ['secretsmanager:GetSecretValue'], resources: [props.readableSecretArn] }),
       );
     }
-    this.logGroup.grantWrite(this.role);
-
-    Validations.of(this.function).acknowledge({
-      id: 'AwsSolutions-L1',
-      reason:
-        'nodejs22.x is the runtime this product is built and supported for (its SPEC); it is an AWS-supported LTS runtime. Moving to a newer one is a deliberate upgrade, tested first, not something a linter should force.',
-    });
+    // The secret-key items (their hashes, the tenants' usage-plan keys) belong to the authorizer and
+    // `npm run keys`. An explicit Deny outlasts any Allow added later: code that can write payments
+    // can never read a key hash nor mint a credential. ForAnyValue: any auth# key in the request
+    // (a batch or a transaction included) denies it.
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'NoAuthenticationItems',
+        effect: iam.Effect.DENY,
+        actions: ['dynamodb:*'],
+        resources: [props.table.tableArn],
+        conditions: { 'ForAnyValue:StringLike': { 'dynamodb:LeadingKeys': [`${AUTH_KEY_ROOT}*`] } },
+      }),
+    );
   }
 }

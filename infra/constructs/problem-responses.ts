@@ -1,5 +1,6 @@
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import { PROBLEMS, type ProblemCode, problemType } from '../../lambda/http/problems';
+import { AUTHORIZATION_HEADER, WWW_AUTHENTICATE_BEARER } from '../../lambda/auth/config';
 import { IDEMPOTENCY_KEY_HEADER } from '../../lambda/idempotency/key';
 
 /** How API Gateway answers, on its own, a request it will not pass to the function. */
@@ -25,7 +26,16 @@ const GATEWAY_PROBLEMS: readonly GatewayProblem[] = [
   // No route matches (this API has no IAM auth, so this is all it can mean here).
   { type: apigw.ResponseType.MISSING_AUTHENTICATION_TOKEN, code: 'not_found', detail: 'No resource matches this method and path.' },
   { type: apigw.ResponseType.RESOURCE_NOT_FOUND, code: 'not_found', detail: 'No resource matches this method and path.' },
-  { type: apigw.ResponseType.INVALID_API_KEY, code: 'forbidden', detail: 'A valid API key is required: send it in the x-api-key header.' },
+  // The authorizer refused the bearer key (missing, malformed, unknown, revoked): nothing runs.
+  {
+    type: apigw.ResponseType.UNAUTHORIZED,
+    code: 'unauthorized',
+    detail: `A valid secret key is required: send it as ${AUTHORIZATION_HEADER}: Bearer <secret key>.`,
+    headers: { 'WWW-Authenticate': WWW_AUTHENTICATE_BEARER },
+  },
+  // The key is valid but its tenant's usage-plan key (the authorizer's usageIdentifierKey) is not
+  // registered with the usage plan: an operator step after the tenant's first key (docs/deploy.md).
+  { type: apigw.ResponseType.INVALID_API_KEY, code: 'forbidden', detail: "This key's tenant is not enabled on this API yet: its operator registers it with the usage plan." },
   { type: apigw.ResponseType.ACCESS_DENIED, code: 'forbidden' },
   // The request validator found the Idempotency-Key header missing: the function's own answer.
   { type: apigw.ResponseType.BAD_REQUEST_PARAMETERS, code: 'idempotency_key_missing', detail: `The ${IDEMPOTENCY_KEY_HEADER} header is required.` },
@@ -38,7 +48,8 @@ const GATEWAY_PROBLEMS: readonly GatewayProblem[] = [
   { type: apigw.ResponseType.REQUEST_TOO_LARGE, code: 'payload_too_large', detail: 'The request is larger than API Gateway accepts.' },
   { type: apigw.ResponseType.API_CONFIGURATION_ERROR, code: 'internal_error' },
   { type: apigw.ResponseType.AUTHORIZER_CONFIGURATION_ERROR, code: 'internal_error' },
-  { type: apigw.ResponseType.AUTHORIZER_FAILURE, code: 'internal_error' },
+  // The authorizer failed (DynamoDB unreachable, a timeout): not cached, so a retry asks again.
+  { type: apigw.ResponseType.AUTHORIZER_FAILURE, code: 'internal_error', detail: 'The secret key could not be checked. Retry with the same Idempotency-Key.' },
   { type: apigw.ResponseType.INTEGRATION_TIMEOUT, code: 'gateway_timeout', detail: 'The payments function did not answer in time. Retry with the same Idempotency-Key.' },
   { type: apigw.ResponseType.INTEGRATION_FAILURE, code: 'bad_gateway', detail: 'The payments function could not be reached. Retry with the same Idempotency-Key.' },
 ];

@@ -33,6 +33,13 @@ export const AUTHORIZED_PATHS = ['payments', 'payments/*'] as const;
 /** `arn:aws:execute-api:<region>:<account>:<api id>/<stage>` of a method ARN (`…/<stage>/<METHOD>/<path>`). */
 const STAGE_ARN = /^(arn:[^/]+\/[^/]+)\//;
 
+/**
+ * The `message` of the authorizer's decision lines: one JSON object a line straight to stdout, so
+ * the function's JSON log format leaves them as they are. The stack's metric filters match them
+ * (infra/constructs/authorizer-log-metrics.ts).
+ */
+export const AuthorizerLogMessage = { Failed: 'authorizer failed', Unauthorized: 'unauthorized', Authorized: 'authorized' } as const;
+
 /** The authorizer's context: strings only, as API Gateway requires; the function's one source of the tenant. */
 export interface AuthorizerContext {
   tenant: string;
@@ -64,15 +71,15 @@ export function createAuthorizer(options: AuthorizerOptions): Authorizer {
     try {
       verification = await verifyBearer(authorizationValues(event.headers, event.multiValueHeaders), options.store, { compare: options.compare });
     } catch (error) {
-      log(JSON.stringify({ level: 'error', message: 'authorizer failed', ...requestFields(event), error: `${(error as Error).name}: ${(error as Error).message}` }));
+      log(JSON.stringify({ level: 'error', message: AuthorizerLogMessage.Failed, ...requestFields(event), error: `${(error as Error).name}: ${(error as Error).message}` }));
       throw error;
     }
     const durationMs = Date.now() - startedEpochMs;
     if (!verification.ok) {
-      log(JSON.stringify({ level: 'warn', message: 'unauthorized', ...requestFields(event), reason: verification.reason, keyId: verification.keyId, durationMs }));
+      log(JSON.stringify({ level: 'warn', message: AuthorizerLogMessage.Unauthorized, ...requestFields(event), reason: verification.reason, keyId: verification.keyId, durationMs }));
       throw new Error('Unauthorized');
     }
-    log(JSON.stringify({ level: 'info', message: 'authorized', ...requestFields(event), tenant: verification.tenant, keyId: verification.keyId, durationMs }));
+    log(JSON.stringify({ level: 'info', message: AuthorizerLogMessage.Authorized, ...requestFields(event), tenant: verification.tenant, keyId: verification.keyId, durationMs }));
     return allowPolicy(event.methodArn, verification);
   };
 }

@@ -47,7 +47,12 @@ export const payloadTooLarge = (limitBytes: number) => new HttpError('payload_to
 
 export const unsupportedMediaType = () => new HttpError('unsupported_media_type', 'Send the body as application/json.');
 
-export const forbidden = (detail: string) => new HttpError('forbidden', detail);
+/**
+ * No verified tenant: every 401 carries `WWW-Authenticate: Bearer` (RFC 6750 section 3), whoever
+ * answers it (the function, the gateway, local mode). The value is lambda/auth's
+ * WWW_AUTHENTICATE_BEARER, repeated here so generic HTTP code does not import the auth room.
+ */
+export const unauthorized = (detail: string) => new HttpError('unauthorized', detail, { headers: { 'WWW-Authenticate': 'Bearer' } });
 
 /** Seconds, rounded up and at least 1, as `Retry-After` wants them. */
 export function retryAfterSeconds(delayMs: number): number {

@@ -14,7 +14,7 @@ export interface HttpRequest {
   query?: Record<string, string[]>;
   /** The raw body as the client sent it (decoded from base64 when it was), or null. */
   body: string | null;
-  /** Who is calling: the API key id behind API Gateway, or the direct payload's tenant. */
+  /** Who is calling: the tenant the authorizer verified behind API Gateway, or the direct payload's tenant. */
   tenant: string;
   /** Set by body validation: the body parsed and checked against its schema. */
   parsedBody?: unknown;

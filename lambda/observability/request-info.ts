@@ -37,7 +37,8 @@ export function describeRequest(event: unknown): RequestInfo {
   if (METHOD.test(upper)) info.method = upper;
   const route = stringAt(e.resource) ?? stringAt(e.routeKey);
   if (route !== undefined && ROUTE.test(route)) info.route = route;
-  const tenant = stringAt(objectAt(requestContext?.authorizer)?.tenant, MAX_TENANT_LENGTH) ?? stringAt(objectAt(requestContext?.identity)?.apiKeyId, MAX_TENANT_LENGTH);
+  // The authorizer's tenant, the function's only one; identity.apiKeyId is a usage-plan key, no tenant.
+  const tenant = stringAt(objectAt(requestContext?.authorizer)?.tenant, MAX_TENANT_LENGTH);
   if (tenant !== undefined) info.tenant = tenant;
   const apiRequestId = stringAt(requestContext?.requestId, 128);
   if (apiRequestId !== undefined) info.apiRequestId = apiRequestId;

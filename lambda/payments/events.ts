@@ -1,8 +1,10 @@
 import type { APIGatewayProxyResult } from 'aws-lambda';
-import { badRequest, forbidden, HttpError } from '../http/errors';
+import { AUTHORIZATION_HEADER } from '../auth/config';
+import { isTenantId } from '../auth/tenant';
+import { badRequest, HttpError, unauthorized } from '../http/errors';
 import type { HttpRequest, HttpResponse } from '../http/types';
 import { IDEMPOTENCY_KEY_HEADER } from '../idempotency/key';
-import { DirectPayload, isTenant, parseOrThrow, type ProxyEvent, ProxyEvent as ProxyEventSchema } from './schema';
+import { DirectPayload, parseOrThrow, type ProxyEvent, ProxyEvent as ProxyEventSchema } from './schema';
 
 /** What `aws lambda invoke` gets back: the HTTP answer with its body parsed. */
 export interface DirectResult {
@@ -36,12 +38,7 @@ export function fromProxyEvent(input: unknown): HttpRequest {
     .filter(([name]) => name.toLowerCase() === IDEMPOTENCY_KEY_HEADER.toLowerCase())
     .flatMap(([, values]) => values ?? []);
   if (new Set(keyValues).size > 1) throw badRequest('idempotency_key_invalid', `Send exactly one ${IDEMPOTENCY_KEY_HEADER} header.`);
-  // API Gateway fills apiKeyId only on methods that require a key; without it the tenant is unknown.
-  // An id that is no valid tenant (too long once encoded for a DynamoDB key, or not well-formed)
-  // names no tenant: API Gateway's own ids are short and alphanumeric.
-  const tenant = event.requestContext?.identity?.apiKeyId;
-  if (!tenant) throw forbidden('An API key (x-api-key) is required.');
-  if (!isTenant(tenant)) throw forbidden('The API key (x-api-key) is not valid.');
+  const tenant = authorizedTenant(event);
   const pathParameters = Object.fromEntries(Object.entries(event.pathParameters ?? {}).filter((entry): entry is [string, string] => entry[1] !== undefined));
   return {
     method: event.httpMethod.toUpperCase(),
@@ -52,6 +49,20 @@ export function fromProxyEvent(input: unknown): HttpRequest {
     body: proxyBody(event.body ?? null, event.isBase64Encoded === true),
     tenant,
   };
+}
+
+/**
+ * The tenant the REQUEST authorizer verified (`requestContext.authorizer.tenant`), and nothing
+ * else: no header, no `identity.apiKeyId` (a usage-plan key, no credential). API Gateway runs the
+ * authorizer before every payments method, so an event without a tenant reached the function some
+ * other way (a method deployed without the authorizer, a hand-made event): it is refused as the
+ * gateway would refuse it, and nothing runs. The authorizer only hands out tenant ids; one that is
+ * not (see TENANT_ID) is no tenant.
+ */
+function authorizedTenant(event: ProxyEvent): string {
+  const tenant = event.requestContext?.authorizer?.tenant;
+  if (typeof tenant !== 'string' || !isTenantId(tenant)) throw unauthorized(`A valid secret key is required: send it as ${AUTHORIZATION_HEADER}: Bearer <secret key>.`);
+  return tenant;
 }
 
 /** Every value of every query parameter: the multi-value map when API Gateway sent one. */

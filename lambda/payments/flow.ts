@@ -108,7 +108,7 @@ export function getPayment(deps: Pick<FlowDeps, 'payments'>) {
   return async (event: HttpRequest): Promise<HttpResponse> => {
     const id = event.pathParameters.id ?? '';
     const payment = PAYMENT_ID.test(id) ? await deps.payments.get(event.tenant, id) : undefined;
-    if (!payment) throw notFound(`No payment ${JSON.stringify(id.slice(0, 64))} exists for this API key.`);
+    if (!payment) throw notFound(`No payment ${JSON.stringify(id.slice(0, 64))} exists for this tenant.`);
     return jsonResponse(200, payment);
   };
 }
@@ -119,7 +119,7 @@ export function listPayments(deps: Pick<FlowDeps, 'payments'>) {
     const { limit, startingAfter } = listQuery(event.query ?? {});
     const page = await deps.payments.list(event.tenant, limit, startingAfter);
     if (page === 'unknown_cursor') {
-      throw badRequest('invalid_request', `starting_after: no payment ${JSON.stringify(startingAfter)} exists for this API key.`, [
+      throw badRequest('invalid_request', `starting_after: no payment ${JSON.stringify(startingAfter)} exists for this tenant.`, [
         { field: 'starting_after', message: 'must be the id of one of your payments' },
       ]);
     }

@@ -138,8 +138,6 @@ export const Tenant = z.string().check(
   z.refine((tenant) => Buffer.byteLength(JSON.stringify(tenant), 'utf8') <= MAX_TENANT_ENCODED_BYTES, `must be at most ${MAX_TENANT_ENCODED_BYTES} bytes once JSON-encoded`),
 );
 
-export const isTenant = (value: string): boolean => z.safeParse(Tenant, value).success;
-
 /** The payload of `aws lambda invoke`, per the SPEC's "Direct invocation"; `tenant` is required (v2). */
 export const DirectPayload = z.discriminatedUnion('operation', [
   z.strictObject({
@@ -186,7 +184,8 @@ export const ProxyEvent = z.looseObject({
   pathParameters: StringMap,
   body: z.nullish(z.string()),
   isBase64Encoded: z.nullish(z.boolean()),
-  requestContext: z.optional(z.looseObject({ identity: z.nullish(z.looseObject({ apiKeyId: z.nullish(z.string()) })) })),
+  // The REQUEST authorizer's context (lambda/auth/authorizer.ts): the one source of the tenant.
+  requestContext: z.optional(z.looseObject({ authorizer: z.nullish(z.looseObject({ tenant: z.nullish(z.string()) })) })),
 });
 export type ProxyEvent = z.infer<typeof ProxyEvent>;
 

@@ -19,8 +19,9 @@ import { credentialsLoader, type StripeCredentials, stripeClientProvider } from 
 export const STRIPE_WEBHOOK_PATH = '/webhooks/stripe';
 
 /**
- * The tenant under which events' idempotency records are kept. Tenants are API key ids
- * (alphanumeric), so none can be this one, and an event id never shares a record with a payment key.
+ * The tenant under which events' idempotency records are kept. Tenant ids have no `:` (TENANT_ID
+ * in lambda/auth/tenant.ts), so none can be this one, and an event id never shares a record with a
+ * payment key.
  */
 export const WEBHOOK_TENANT = 'stripe:webhook-events';
 

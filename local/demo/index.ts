@@ -1,16 +1,19 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
+import type { SecretKeyStore } from '../../lambda/auth';
 import type { AppConfig } from '../../lambda/payments/config';
 import type { PaymentProcessor } from '../../lambda/payments/processor';
 import { loadPageAssets } from './bundle';
 import { OrderBook } from './orders';
 import { localProcessor } from './processor';
 import { serveDemo } from './routes';
+import { DemoKey } from './secret-key';
 import { DemoTracker, type DemoStorage } from './tracker';
 import { type PaymentRequestSeen, type PaymentWatch, watchPayment, watchRedrive } from './watch';
 
 export { isDemoPath } from './routes';
+export { DEMO_TENANT } from './secret-key';
 export type { PaymentRequestSeen, PaymentWatch } from './watch';
 
 export interface LocalDemoOptions {
@@ -36,8 +39,10 @@ export interface LocalDemo {
   watchRedrive<R extends { tenant: string; idempotencyKey: string }, A extends { statusCode: number }>(
     redrive: (record: R, context: Context) => Promise<A>,
   ): (record: R, context: Context) => Promise<A>;
-  /** The table, once local mode has it; the page's order endpoints wait for it. */
-  attach(storage: DemoStorage): void;
+  /** The table and its key store, once local mode has them; the page's endpoints wait for them. */
+  attach(storage: DemoStorage & { keys: SecretKeyStore }): void;
+  /** Local mode is stopping: the page's secret key (secret-key.ts) is revoked. */
+  stop(): Promise<void>;
 }
 
 export function createLocalDemo(options: LocalDemoOptions): LocalDemo {
@@ -45,14 +50,19 @@ export function createLocalDemo(options: LocalDemoOptions): LocalDemo {
   const { functionTimeoutSeconds } = options;
   const orders = new OrderBook();
   const tracker = new DemoTracker(functionTimeoutSeconds);
+  const key = new DemoKey();
   // Bundled now, while DynamoDB Local starts, so the first GET /demo does not wait for esbuild.
   const assets = loadPageAssets();
   return {
-    serve: (req, res, method, rawPath) => serveDemo(req, res, method, rawPath, { orders, tracker, assets, log }),
+    serve: (req, res, method, rawPath) => serveDemo(req, res, method, rawPath, { orders, tracker, key, assets, log }),
     watchPayment: (seen) => watchPayment(seen, { orders, tracker, functionTimeoutSeconds, log }),
     processor: (config, client) =>
       localProcessor(config, client, { orders, tracker, configuredLatencyMs: config.processor.latencyMs, functionTimeoutSeconds }),
     watchRedrive: (redrive) => watchRedrive(redrive, { orders, tracker }),
-    attach: (storage) => tracker.attach(storage),
+    attach: (storage) => {
+      tracker.attach(storage);
+      key.attach(storage.keys);
+    },
+    stop: () => key.revoke(),
   };
 }

@@ -3,6 +3,7 @@ import { type FixedProblemCode, problemOf, problemType } from '../../lambda/http
 import { readBody } from '../body';
 import type { PageAssets } from './bundle';
 import { Fault, isFault, type OrderBook } from './orders';
+import type { DemoKey } from './secret-key';
 import { Actor } from './timeline';
 import type { DemoTracker } from './tracker';
 
@@ -14,6 +15,7 @@ export const isDemoPath = (rawPath: string) => rawPath === DEMO_PATH || rawPath.
 export interface RouteDeps {
   orders: OrderBook;
   tracker: DemoTracker;
+  key: DemoKey;
   assets: PageAssets;
   log: (line: string) => void;
 }
@@ -52,6 +54,17 @@ export async function serveDemo(req: IncomingMessage, res: ServerResponse, metho
     return send(res, 200, 'text/javascript; charset=utf-8', script);
   }
 
+  if (first === 'secret-key' && segments.length === 1) {
+    if (method !== 'GET') return refuse(req, res, 'method_not_allowed', `${path} is read with GET.`, 'GET');
+    req.resume();
+    // A page served from a DNS name could be another site's, rebound to this address: the key is
+    // given only to a page that reached local mode by localhost or an IP address.
+    if (!isLocalHost(req.headers.host)) return problem(res, 'not_found', `No demo route for ${method} ${path} on this host name; open the demo at http://127.0.0.1:<port>/demo.`);
+    const key = await deps.key.get();
+    deps.log(`demo: the page took the demo's secret key ${key.keyId} (tenant ${key.tenant})`);
+    return sendJson(res, 200, key);
+  }
+
   if (first !== 'orders' || segments.length > 3 || (action !== undefined && action !== 'faults')) {
     return refuse(req, res, 'not_found', `No demo route for ${method} ${path.slice(0, 200)}.`);
   }
@@ -77,6 +90,14 @@ export async function serveDemo(req: IncomingMessage, res: ServerResponse, metho
   order.armed.add(fault);
   order.timeline.add(Actor.Fault, ARMED_TEXT[fault]);
   return sendJson(res, 200, { armed: [...order.armed] });
+}
+
+/** `localhost`, or an IP address (which no DNS answer can rebind), with an optional port. */
+export function isLocalHost(host: string | undefined): boolean {
+  if (!host) return false;
+  const name = host.replace(/:\d+$/, '').toLowerCase();
+  if (name === 'localhost' || /^\[[0-9a-f:.]+\]$/.test(name)) return true;
+  return /^\d{1,3}(\.\d{1,3}){3}$/.test(name);
 }
 
 /**

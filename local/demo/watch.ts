@@ -12,7 +12,7 @@ import type { DemoTracker } from './tracker';
 export interface PaymentRequestSeen {
   rawHeaders: string[];
   body: Buffer;
-  /** The tenant the request acts for (locally, its API key). */
+  /** The tenant the request acts for: its secret key's, as verified. */
   tenant: string;
   requestId: string;
 }

@@ -13,6 +13,7 @@ import { createLocalServer } from '../../local/server';
 import { createTestTable, type TestTable } from './dynamo';
 import { countRequests } from './request-counter';
 import { readTable } from './table-contents';
+import { TestKeyring, testKeyId } from './test-keys';
 
 /** An answer as a client sees it; header names in lower case. */
 export interface Reply {
@@ -125,11 +126,13 @@ export async function createDriver(kind: DriverKind, options: DriverOptions = {}
     };
   }
 
-  const server = createLocalServer({ handler: (event, context) => handler(event, context) });
+  // Each tenant's test key is stored on its first request, outside the function's client.
+  const keys = new TestKeyring(table.endpoint, table.tableName);
+  const server = createLocalServer({ handler: (event, context) => handler(event, context), keys: keys.store });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const send = async (method: string, path: string, o: PostOptions): Promise<Reply> => {
-    const headers: Record<string, string> = { 'x-api-key': o.tenant ?? 'tenant-a', ...o.headers };
+    const headers: Record<string, string> = { Authorization: await keys.authorization(o.tenant ?? 'tenant-a'), ...o.headers };
     if (o.key !== undefined) headers['Idempotency-Key'] = o.key;
     const body = o.body === undefined ? undefined : typeof o.body === 'string' ? o.body : JSON.stringify(o.body);
     if (body !== undefined) headers['Content-Type'] ??= 'application/json';
@@ -149,6 +152,7 @@ export async function createDriver(kind: DriverKind, options: DriverOptions = {}
         server.close(() => resolve());
         server.closeAllConnections();
       });
+      keys.close();
       await table.drop();
     },
   };
@@ -164,7 +168,7 @@ function reply(status: number, headerPairs: [string, string][], text: string): R
   return { status, headers: Object.fromEntries(headerPairs.map(([k, v]) => [k.toLowerCase(), v])), text, json };
 }
 
-/** A REST API proxy event as API Gateway sends it for a method that requires an API key. */
+/** A REST API proxy event as API Gateway sends it once the REQUEST authorizer verified the tenant's key. */
 export function proxyEvent(
   method: string,
   resource: string,
@@ -188,9 +192,12 @@ export function proxyEvent(
     stageVariables: null,
     body,
     isBase64Encoded: false,
-    requestContext: { identity: { apiKeyId: o.tenant ?? 'tenant-a' } } as APIGatewayProxyEvent['requestContext'],
+    requestContext: { authorizer: authorizerContext(o.tenant ?? 'tenant-a') } as unknown as APIGatewayProxyEvent['requestContext'],
   };
 }
+
+/** What API Gateway passes on from the authorizer (lambda/auth/authorizer.ts) for the tenant's test key. */
+export const authorizerContext = (tenant: string) => ({ tenant, keyId: testKeyId(tenant), principalId: tenant, integrationLatency: 3 });
 
 /** A promise with its resolve and reject, to hold a request at a chosen point. */
 export function deferred<T = void>() {

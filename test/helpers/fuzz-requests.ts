@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { bodyWith, FIELDS, invalidValues, validPaymentBody } from './payment-arbitraries';
 import type { RawRequest } from './raw-http';
+import { bearerFor, testSecretKey } from './test-keys';
 
 /**
  * Requests for fuzzing the HTTP surface: mostly aimed at POST /payments, with every part bent in
@@ -31,11 +32,32 @@ const idempotencyKeyHeaders: fc.Arbitrary<Headers> = fc.oneof(
   fc.constantFrom(...KEY_POOL).map((k): Headers => [['Idempotency-Key', k], ['Idempotency-Key', k]]),
 );
 
-const apiKeyHeaders: fc.Arbitrary<Headers> = fc.oneof(
-  { weight: 6, arbitrary: fc.constantFrom<Headers>([['x-api-key', 'tenant-fuzz']], [['X-API-Key', 'tenant-other']]) },
+/** The two tenants whose test keys the fuzzed server must hold (FUZZ_TENANTS); anything else is refused. */
+export const FUZZ_TENANTS = ['tenant-fuzz', 'tenant-other'] as const;
+const fuzzKey = testSecretKey(FUZZ_TENANTS[0]);
+
+const authorizationHeaders: fc.Arbitrary<Headers> = fc.oneof(
+  { weight: 6, arbitrary: fc.constantFrom<Headers>([['Authorization', bearerFor(FUZZ_TENANTS[0])]], [['authorization', bearerFor(FUZZ_TENANTS[1])]]) },
   none,
-  headerText(60, 1).map(one('x-api-key')),
-  fc.integer({ min: 257, max: 4_000 }).map((n) => one('x-api-key')('t'.repeat(n))),
+  headerText(60, 1).map(one('Authorization')),
+  // Near misses of a valid key: another scheme, no token, the key bare, under the other mode, one
+  // character off, unknown, followed by more, twice with different values; an x-api-key alone.
+  fc
+    .constantFrom(
+      'Bearer',
+      'Bearer ',
+      'Basic dXNlcjpwYXNz',
+      fuzzKey,
+      `Bearer ${fuzzKey.replace('sk_test_', 'sk_live_')}`,
+      `Bearer ${fuzzKey.slice(0, -1)}${fuzzKey.endsWith('a') ? 'b' : 'a'}`,
+      `Bearer ${testSecretKey('tenant-unknown')}`,
+      `Bearer ${fuzzKey} ${fuzzKey}`,
+      `Bearer ${fuzzKey.slice(0, -1)}`,
+    )
+    .map(one('Authorization')),
+  fc.constant<Headers>([['Authorization', bearerFor(FUZZ_TENANTS[0])], ['Authorization', bearerFor(FUZZ_TENANTS[1])]]),
+  fc.constant<Headers>([['x-api-key', FUZZ_TENANTS[0]]]),
+  fc.integer({ min: 1_025, max: 4_000 }).map((n) => one('Authorization')(`Bearer ${'k'.repeat(n)}`)),
 );
 
 const contentTypeHeaders: fc.Arbitrary<Headers> = fc.oneof(
@@ -45,7 +67,7 @@ const contentTypeHeaders: fc.Arbitrary<Headers> = fc.oneof(
   headerText(40).map(one('Content-Type')),
 );
 
-const RESERVED = new Set(['content-length', 'transfer-encoding', 'host', 'connection', 'expect', 'upgrade', 'content-type', 'x-api-key', 'idempotency-key']);
+const RESERVED = new Set(['content-length', 'transfer-encoding', 'host', 'connection', 'expect', 'upgrade', 'content-type', 'authorization', 'x-api-key', 'idempotency-key']);
 const extraHeaders = fc.array(
   fc.tuple(fc.stringMatching(/^[A-Za-z][A-Za-z0-9-]{0,30}$/).filter((n) => !RESERVED.has(n.toLowerCase())), headerText(200)),
   { maxLength: 4 },
@@ -93,10 +115,10 @@ const fuzzPath = fc.oneof(
 const fuzzMethod = fc.oneof({ weight: 8, arbitrary: fc.constant('POST') }, fc.constantFrom('GET', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'));
 
 export const fuzzRequest: fc.Arbitrary<RawRequest> = fc
-  .record({ method: fuzzMethod, path: fuzzPath, key: idempotencyKeyHeaders, apiKey: apiKeyHeaders, contentType: contentTypeHeaders, extra: extraHeaders, body: fuzzBody })
-  .map(({ method, path, key, apiKey, contentType, extra, body }) => ({
+  .record({ method: fuzzMethod, path: fuzzPath, key: idempotencyKeyHeaders, authorization: authorizationHeaders, contentType: contentTypeHeaders, extra: extraHeaders, body: fuzzBody })
+  .map(({ method, path, key, authorization, contentType, extra, body }) => ({
     method,
     path,
-    headers: [...apiKey, ...key, ...contentType, ...extra],
+    headers: [...authorization, ...key, ...contentType, ...extra],
     ...(body === undefined ? {} : { body }),
   }));

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { captureOutput } from './log-capture';
+import { bearerFor, localApiKeys } from './test-keys';
 
 export const ROOT = resolve(__dirname, '../..');
 
@@ -19,12 +20,14 @@ const running = new Set<LocalModeProcess>();
 
 /**
  * `node --import tsx local/main.ts` as one process: the tsx CLI would run main.ts in a child of
- * its own, and a SIGKILL of the CLI would leave that child serving. Same code, one pid.
+ * its own, and a SIGKILL of the CLI would leave that child serving. Same code, one pid. Its keys
+ * are the test key of `local-dev` (LOCAL_API_KEYS, which `env` may replace), so postPayment
+ * works without reading a banner.
  */
 export function startLocalMode(env: Record<string, string>): LocalModeProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', 'local/main.ts'], {
     cwd: ROOT,
-    env: { ...process.env, PORT: '0', ...env },
+    env: { ...process.env, PORT: '0', LOCAL_API_KEYS: localApiKeys('local-dev'), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -76,10 +79,10 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
   }
 }
 
-/** POST /payments over HTTP, as a client would. */
-export const postPayment = (url: string, key: string, body: unknown = { amount: 1000, currency: 'usd', source: 'tok_visa' }) =>
+/** POST /payments over HTTP, as a client would; as `local-dev` with its test key unless told otherwise. */
+export const postPayment = (url: string, key: string, body: unknown = { amount: 1000, currency: 'usd', source: 'tok_visa' }, authorization = bearerFor('local-dev')) =>
   fetch(`${url}/payments`, {
     method: 'POST',
-    headers: { 'x-api-key': 'local-dev', 'Idempotency-Key': key, 'Content-Type': 'application/json' },
+    headers: { Authorization: authorization, 'Idempotency-Key': key, 'Content-Type': 'application/json' },
     body: JSON.stringify(body),
   });

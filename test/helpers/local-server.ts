@@ -5,6 +5,7 @@ import { configFromEnv, type AppConfig } from '../../lambda/payments/config';
 import type { LambdaHandler } from '../../local/lambda-runtime';
 import { createLocalServer } from '../../local/server';
 import { createTestTable } from './dynamo';
+import { TestKeyring } from './test-keys';
 
 export interface LocalServerOptions {
   /** Overrides of the function's configuration; `processor` fields merge with the defaults. */
@@ -27,8 +28,11 @@ export interface LocalResponse {
 }
 
 export interface RequestOptions {
-  /** Sent as `x-api-key` (the tenant); `null` sends none. @default 'tenant-a' */
-  apiKey?: string | null;
+  /**
+   * The tenant whose test key (stored on first use) is sent as `Authorization: Bearer …`; `null`
+   * sends none. An Authorization in `headers` is sent instead. @default 'tenant-a'
+   */
+  tenant?: string | null;
   /** Sent as `Idempotency-Key` when given. */
   idempotencyKey?: string;
   headers?: Record<string, string>;
@@ -42,6 +46,8 @@ export interface LocalServer {
   tableName: string;
   /** A client of the table's DynamoDB Local, to inspect what the function stored. */
   client: DynamoDBClient;
+  /** The table's secret keys, which the server verifies against (create, revoke, seed). */
+  keys: TestKeyring;
   config: AppConfig;
   /** Access and runtime log lines the server wrote (errors with stacks, timeouts). */
   logs: string[];
@@ -64,13 +70,15 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
   const config: AppConfig = { ...base, ...rest, tableName: table.tableName, processor: { ...base.processor, ...processor } };
   const handler = options.handler ?? createPaymentsHandler({ client: table.client, config });
   const logs: string[] = [];
-  const server = createLocalServer({ handler, functionTimeoutSeconds: options.functionTimeoutSeconds, log: (line) => logs.push(line) });
+  const keys = new TestKeyring(table.endpoint, table.tableName);
+  const server = createLocalServer({ handler, keys: keys.store, functionTimeoutSeconds: options.functionTimeoutSeconds, log: (line) => logs.push(line) });
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(0, '127.0.0.1', () => resolve());
     });
   } catch (error) {
+    keys.close();
     await table.drop();
     throw error;
   }
@@ -78,8 +86,9 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
 
   const request = async (method: string, path: string, requestOptions: RequestOptions = {}): Promise<LocalResponse> => {
     const headers: Record<string, string> = { ...requestOptions.headers };
-    const apiKey = requestOptions.apiKey === undefined ? 'tenant-a' : requestOptions.apiKey;
-    if (apiKey !== null) headers['x-api-key'] = apiKey;
+    const tenant = requestOptions.tenant === undefined ? 'tenant-a' : requestOptions.tenant;
+    const ownAuthorization = Object.keys(headers).some((name) => name.toLowerCase() === 'authorization');
+    if (tenant !== null && !ownAuthorization) headers.Authorization = await keys.authorization(tenant);
     if (requestOptions.idempotencyKey !== undefined) headers['Idempotency-Key'] = requestOptions.idempotencyKey;
     let body: string | undefined;
     if (typeof requestOptions.body === 'string') body = requestOptions.body;
@@ -102,6 +111,7 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
     url,
     tableName: table.tableName,
     client: table.client,
+    keys,
     config,
     logs,
     request,
@@ -113,6 +123,7 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
           server.closeAllConnections();
         });
       } finally {
+        keys.close();
         await table.drop();
       }
     },

@@ -42,10 +42,11 @@ export interface Leak {
 }
 
 /**
- * The sample commands of local mode's start banner (`curl … -d '{…"source":"tok_visa"}'`): the
- * documentation it prints, with the demo token, not something it logged about a request.
+ * The sample commands of local mode's start banner (`curl … -d '{…"source":"tok_visa"}'`, and
+ * `export PAYMENTS_SECRET_KEY=…` with the dev key it made on its first start, shown that once):
+ * the documentation it prints, not something it logged about a request.
  */
-const BANNER_SAMPLE = /^local mode\t\s+(?:curl |aws lambda invoke |-H |-d '|--payload ')/;
+const BANNER_SAMPLE = /^local mode\t\s+(?:curl |aws lambda invoke |-H |-d '|--payload '|export PAYMENTS_SECRET_KEY=)/;
 
 export function findLeaks(dir: string): Leak[] {
   const leaks: Leak[] = [];

@@ -1,32 +1,10 @@
-import { readFileSync } from 'node:fs';
-import * as path from 'node:path';
-import { App, Validations } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { type App, Validations } from 'aws-cdk-lib';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { stackConfigFromContext } from '../../infra/config';
-import { PaymentsStack } from '../../infra/payments-stack';
-import { createTableInput, TableSchema } from '../../lambda/shared/table';
+import { WWW_AUTHENTICATE_BEARER } from '../../lambda/auth/config';
+import { AUTH_KEY_ROOT, createTableInput, TableSchema } from '../../lambda/shared/table';
 import { FUNCTION_TIMEOUT_SECONDS } from '../../lambda/payments/config';
-
-// The same context `cdk synth` uses (feature flags included), minus esbuild: templates only.
-const CDK_JSON = JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'cdk.json'), 'utf8')) as {
-  context: Record<string, unknown>;
-};
-
-function synth(context: Record<string, unknown> = {}) {
-  const app = new App({ context: { ...CDK_JSON.context, 'aws:cdk:bundling-stacks': [], ...context } });
-  const config = stackConfigFromContext(app.node);
-  const stack = new PaymentsStack(app, `IdempotentPayments-${config.stage}`, { config });
-  return { app, stack, template: Template.fromStack(stack) };
-}
-
-type Resource = { Type: string; Properties: Record<string, any>; DeletionPolicy?: string; UpdateReplacePolicy?: string };
-
-function onlyResource(template: Template, type: string): [string, Resource] {
-  const found = Object.entries(template.findResources(type)) as [string, Resource][];
-  expect(found).toHaveLength(1);
-  return found[0]!;
-}
+import { methodsOf, onlyResource, type Resource, resourcesOf, synth } from './synth';
 
 const dev = synth();
 const prod = synth({ stage: 'prod', idempotencyTtlSeconds: '3600' });
@@ -117,7 +95,7 @@ describe.each(FUNCTIONS)('function: $name', ({ prefix, timeout, index }) => {
     expect(functionNamed(prod.template, prefix).Properties.Environment.Variables.IDEMPOTENCY_TTL_SECONDS).toBe('3600');
   });
 
-  it(`may call exactly PutItem, UpdateItem and GetItem on the table, Query on its own index (${index}) alone, and only write its own logs`, () => {
+  it(`may call exactly PutItem, UpdateItem and GetItem on the table, Query on its own index (${index}) alone, never touch an auth# item, and only write its own logs`, () => {
     const [tableId] = onlyResource(dev.template, 'AWS::DynamoDB::Table');
     const fn = functionNamed(dev.template, prefix);
     const roleId: string = fn.Properties.Role['Fn::GetAtt'][0];
@@ -129,12 +107,18 @@ describe.each(FUNCTIONS)('function: $name', ({ prefix, timeout, index }) => {
 
     const policies = Object.values(dev.template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: roleId }] } }));
     const statements = policies.flatMap((policy) => policy.Properties.PolicyDocument.Statement as Record<string, any>[]);
-    const granted = statements.map(({ Effect, Action, Resource }) => ({
+    const granted = statements.map(({ Effect, Action, Resource, Condition }) => ({
       Effect,
       Action: [Action].flat().sort(),
       Resource,
+      ...(Condition ? { Condition } : {}),
     }));
     expect(granted).toEqual([
+      {
+        Effect: 'Allow',
+        Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        Resource: { 'Fn::GetAtt': [logGroupId, 'Arn'] },
+      },
       {
         Effect: 'Allow',
         Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
@@ -145,10 +129,12 @@ describe.each(FUNCTIONS)('function: $name', ({ prefix, timeout, index }) => {
         Action: ['dynamodb:Query'],
         Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [tableId, 'Arn'] }, `/index/${index}`]] },
       },
+      // Secret-key hashes and usage-plan keys: an explicit Deny, whatever is allowed above, ever.
       {
-        Effect: 'Allow',
-        Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-        Resource: { 'Fn::GetAtt': [logGroupId, 'Arn'] },
+        Effect: 'Deny',
+        Action: ['dynamodb:*'],
+        Resource: { 'Fn::GetAtt': [tableId, 'Arn'] },
+        Condition: { 'ForAnyValue:StringLike': { 'dynamodb:LeadingKeys': [`${AUTH_KEY_ROOT}*`] } },
       },
     ]);
   });
@@ -180,33 +166,23 @@ describe('recovery schedule', () => {
 });
 
 describe('REST API', () => {
-  const resources = dev.template.toJSON().Resources as Record<string, Resource>;
-
-  /** "POST /payments" for a method, from the chain of AWS::ApiGateway::Resource path parts. */
-  function route(method: Resource): string {
-    const parts: string[] = [];
-    let ref = method.Properties.ResourceId?.Ref as string | undefined;
-    while (ref && resources[ref]?.Type === 'AWS::ApiGateway::Resource') {
-      parts.unshift(resources[ref]!.Properties.PathPart);
-      ref = resources[ref]!.Properties.ParentId?.Ref;
-    }
-    return `${method.Properties.HttpMethod} /${parts.join('/')}`;
-  }
-
-  const methods = Object.values(dev.template.findResources('AWS::ApiGateway::Method') as Record<string, Resource>).filter(
-    (method) => method.Properties.HttpMethod !== 'OPTIONS',
-  );
+  const resources = resourcesOf(dev.template);
+  const routed = methodsOf(dev.template);
+  const methods = routed.map(([, method]) => method);
+  const route = (method: Resource) => routed.find(([, candidate]) => candidate === method)![0];
 
   it('serves POST /payments, GET /payments and GET /payments/{id} through a Lambda proxy integration', () => {
     expect(methods.map(route).sort()).toEqual(['GET /payments', 'GET /payments/{id}', 'POST /payments']);
     for (const method of methods) expect(method.Properties.Integration.Type).toBe('AWS_PROXY');
   });
 
-  it('requires an API key on every method, since the key identifies the tenant', () => {
+  it("requires a usage-plan key on every method, taken from the authorizer's answer and never from a caller's x-api-key", () => {
     expect(methods.length).toBeGreaterThan(0);
     expect(methods.map((method) => [route(method), method.Properties.ApiKeyRequired])).toEqual(
       methods.map((method) => [route(method), true]),
     );
+    const [, api] = onlyResource(dev.template, 'AWS::ApiGateway::RestApi');
+    expect(api.Properties.ApiKeySourceType).toBe('AUTHORIZER');
   });
 
   it('rejects a POST without Idempotency-Key at the gateway, validating parameters but never the body', () => {
@@ -216,14 +192,18 @@ describe('REST API', () => {
     expect(resources[validatorId]!.Properties).toMatchObject({ ValidateRequestParameters: true, ValidateRequestBody: false });
   });
 
-  it('answers its own errors as problem+json echoing the Idempotency-Key: unknown routes 404, bad API keys 403, everything else too', () => {
+  it('answers its own errors as problem+json echoing the Idempotency-Key: refused keys 401, unregistered tenants 403, unknown routes 404, a failed authorizer 500, everything else too', () => {
     const expected: Record<string, string | undefined> = {
       DEFAULT_4XX: undefined,
       DEFAULT_5XX: undefined,
-      MISSING_AUTHENTICATION_TOKEN: '404',
+      UNAUTHORIZED: '401',
+      ACCESS_DENIED: '403',
       INVALID_API_KEY: '403',
+      MISSING_AUTHENTICATION_TOKEN: '404',
       BAD_REQUEST_PARAMETERS: '400',
       THROTTLED: '429',
+      AUTHORIZER_FAILURE: '500',
+      AUTHORIZER_CONFIGURATION_ERROR: '500',
     };
     const responses = Object.values(dev.template.findResources('AWS::ApiGateway::GatewayResponse') as Record<string, Resource>);
     for (const [type, status] of Object.entries(expected)) {
@@ -244,29 +224,56 @@ describe('REST API', () => {
     }
   });
 
-  it('throttles each API key with a usage plan on the v1 stage and attaches the default key to it', () => {
+  it('answers a refused bearer key with 401 unauthorized and WWW-Authenticate: Bearer, API Gateway\'s own message never in it', () => {
+    const responses = Object.values(dev.template.findResources('AWS::ApiGateway::GatewayResponse') as Record<string, Resource>);
+    const unauthorized = responses.filter((response) => response.Properties.ResponseType === 'UNAUTHORIZED');
+    expect(unauthorized).toHaveLength(1);
+    const { StatusCode, ResponseParameters, ResponseTemplates } = unauthorized[0]!.Properties;
+    expect(StatusCode).toBe('401');
+    expect(ResponseParameters['gatewayresponse.header.WWW-Authenticate']).toBe(`'${WWW_AUTHENTICATE_BEARER}'`);
+    const body = JSON.parse((ResponseTemplates['application/json'] as string).replace('$context.requestId', 'req-1'));
+    expect(body).toEqual({
+      type: 'urn:idempotent-payments:problem:unauthorized',
+      title: 'Unauthorized',
+      status: 401,
+      detail: expect.stringContaining('Authorization: Bearer'),
+      code: 'unauthorized',
+      requestId: 'req-1',
+    });
+  });
+
+  it('throttles each tenant with a usage plan on the v1 stage, and makes no API key of its own (tenants get theirs from npm run keys)', () => {
     const [stageId, stage] = onlyResource(dev.template, 'AWS::ApiGateway::Stage');
     expect(stage.Properties.StageName).toBe('v1');
     const [planId, plan] = onlyResource(dev.template, 'AWS::ApiGateway::UsagePlan');
     expect(plan.Properties.Throttle).toEqual({ RateLimit: expect.any(Number), BurstLimit: expect.any(Number) });
-    expect(plan.Properties.ApiStages).toEqual([expect.objectContaining({ Stage: { Ref: stageId } })]);
-    const [keyId] = onlyResource(dev.template, 'AWS::ApiGateway::ApiKey');
-    dev.template.hasResourceProperties('AWS::ApiGateway::UsagePlanKey', { KeyId: { Ref: keyId }, UsagePlanId: { Ref: planId } });
+    expect(plan.Properties.ApiStages).toEqual([expect.objectContaining({ ApiId: { Ref: expect.any(String) }, Stage: { Ref: stageId } })]);
+    // An API key is no identity any more: none in the stack, no default tenant.
+    expect(dev.template.findResources('AWS::ApiGateway::ApiKey')).toEqual({});
+    expect(dev.template.findResources('AWS::ApiGateway::UsagePlanKey')).toEqual({});
+    dev.template.hasOutput('UsagePlanId', { Value: { Ref: planId } });
   });
 
-  it('writes one JSON access log line per request to a log group, with the tenant as apiKeyId', () => {
+  it('writes one JSON access log line per request to a log group, with the tenant and key id from the authorizer', () => {
     const [, stage] = onlyResource(dev.template, 'AWS::ApiGateway::Stage');
     const { DestinationArn, Format } = stage.Properties.AccessLogSetting;
     const refs = [...JSON.stringify(DestinationArn).matchAll(/"Ref":"([^"]+)"/g)].map((match) => match[1]!);
     expect(refs.map((ref) => resources[ref]?.Type).filter(Boolean)).toEqual(['AWS::Logs::LogGroup']);
-    expect(JSON.parse(Format)).toMatchObject({ requestId: '$context.requestId', apiKeyId: '$context.identity.apiKeyId' });
+    expect(JSON.parse(Format)).toMatchObject({
+      requestId: '$context.requestId',
+      tenant: '$context.authorizer.tenant',
+      keyId: '$context.authorizer.keyId',
+      apiKeyId: '$context.identity.apiKeyId',
+    });
+    expect(Format).not.toMatch(/Authorization|header/i);
     expect(stage.Properties.MethodSettings).toEqual([expect.objectContaining({ LoggingLevel: 'ERROR', DataTraceEnabled: false })]);
   });
 });
 
 describe('stack', () => {
-  it('outputs ApiUrl, ApiKeyId, FunctionName and TableName', () => {
-    for (const name of ['ApiUrl', 'ApiKeyId', 'FunctionName', 'TableName']) dev.template.hasOutput(name, { Value: Match.anyValue() });
+  it('outputs ApiUrl, UsagePlanId, FunctionName and TableName, and no API key to use as an identity', () => {
+    for (const name of ['ApiUrl', 'UsagePlanId', 'FunctionName', 'TableName']) dev.template.hasOutput(name, { Value: Match.anyValue() });
+    expect(Object.keys(dev.template.toJSON().Outputs).filter((name) => /ApiKey/i.test(name))).toEqual([]);
   });
 
   it('lets CloudFormation name the table, function, roles and its own log groups', () => {
@@ -280,7 +287,7 @@ describe('stack', () => {
 
   it('keeps every log group for a bounded time', () => {
     const groups = Object.values(dev.template.findResources('AWS::Logs::LogGroup'));
-    expect(groups.length).toBe(4); // each function's, and the API's access and execution logs
+    expect(groups.length).toBe(5); // each function's (payments, recovery, authorizer), and the API's access and execution logs
     for (const group of groups) expect(group.Properties.RetentionInDays).toBeGreaterThan(0);
   });
 
@@ -314,9 +321,14 @@ describe('cdk-nag AwsSolutions', () => {
     expect(findings(prod.app)).toEqual([]);
   });
 
-  it('acknowledges only findings that exist, each with a written reason', () => {
+  // With Stripe too: the webhook route carries an acknowledgement of its own.
+  it.each([
+    ['dev', () => dev],
+    ['with Stripe', () => synth({ stripeSecret: 'payments/stripe' })],
+  ])('acknowledges only findings that exist, each with a written reason (%s)', (_, build) => {
+    const { app, stack } = build();
     const acknowledged: { rule: string; path: string; reason: string }[] = [];
-    for (const construct of dev.stack.node.findAll()) {
+    for (const construct of stack.node.findAll()) {
       for (const entry of construct.node.metadata) {
         if (entry.type !== Validations.ACKNOWLEDGED_RULES_METADATA_KEY) continue;
         for (const [id, reason] of Object.entries(entry.data as Record<string, string>)) {
@@ -325,7 +337,7 @@ describe('cdk-nag AwsSolutions', () => {
       }
     }
     expect(acknowledged.length).toBeGreaterThan(0);
-    const raised = findings(dev.app, { ignoreAcknowledgments: true });
+    const raised = findings(app, { ignoreAcknowledgments: true });
     for (const { rule, path: at, reason } of acknowledged) {
       expect(reason.length).toBeGreaterThan(40);
       const exists = raised.some((finding) => finding.rule === rule && (finding.path === at || finding.path.startsWith(`${at}/`)));

@@ -1,5 +1,6 @@
 import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
 import { startLocalServer, type LocalServer } from '../helpers/local-server';
+import { testKeyId } from '../helpers/test-keys';
 
 /** A function that records what it was called with and answers what the test tells it to. */
 function recordingHandler() {
@@ -34,20 +35,22 @@ describe('local mode: the emulated REST API', () => {
   });
   afterEach(() => server.close());
 
-  it('refuses a request without x-api-key with 403 problem+json, before the function runs', async () => {
-    const response = await server.request('POST', '/payments', { apiKey: null, idempotencyKey: 'k1', body: { amount: 1 } });
+  it('refuses a request without a secret key with 401 problem+json and WWW-Authenticate, before the function runs', async () => {
+    const response = await server.request('POST', '/payments', { tenant: null, idempotencyKey: 'k1', body: { amount: 1 } });
 
-    expectProblem(response, 403);
-    expect(response.json.title).toBe('Forbidden');
-    expect(response.json.detail).toMatch(/API key is required/);
+    expectProblem(response, 401);
+    expect(response.json).toMatchObject({ title: 'Unauthorized', code: 'unauthorized', type: 'urn:idempotent-payments:problem:unauthorized' });
+    expect(response.json.detail).toMatch(/secret key is required/);
+    expect(response.headers.get('www-authenticate')).toBe('Bearer');
     expect(response.headers.get('idempotency-key')).toBe('k1'); // echoed, as the stack's gateway responses do
     expect(fn.calls).toHaveLength(0);
+    expect(server.logs.join('\n')).toMatch(/\[authorizer\] \S+ unauthorized: missing/);
   });
 
-  it('refuses an empty x-api-key with 403 too', async () => {
-    const response = await server.request('GET', '/payments/pay_1', { apiKey: '' });
+  it('refuses an empty credential with 401 too', async () => {
+    const response = await server.request('GET', '/payments/pay_1', { headers: { Authorization: '' } });
 
-    expectProblem(response, 403);
+    expectProblem(response, 401);
     expect(fn.calls).toHaveLength(0);
   });
 
@@ -65,9 +68,9 @@ describe('local mode: the emulated REST API', () => {
     expect(fn.calls).toHaveLength(0);
   });
 
-  it('delivers a REST API proxy event: resource, decoded path parameter, headers as sent, query, tenant', async () => {
+  it('delivers a REST API proxy event: resource, decoded path parameter, headers as sent, query, the authorizer\'s tenant', async () => {
     await server.request('GET', '/payments/pay%20one%2Fx?expand=charge&expand=customer&v=1', {
-      apiKey: 'tenant-42',
+      tenant: 'tenant-42',
       headers: { 'X-Custom-Header': 'Value' },
     });
 
@@ -86,12 +89,14 @@ describe('local mode: the emulated REST API', () => {
         httpMethod: 'GET',
         stage: 'local',
         requestId: expect.any(String),
-        identity: expect.objectContaining({ apiKeyId: 'tenant-42', sourceIp: '127.0.0.1' }),
+        authorizer: { tenant: 'tenant-42', keyId: testKeyId('tenant-42'), principalId: 'tenant-42', integrationLatency: 0 },
+        identity: expect.objectContaining({ apiKeyId: null, sourceIp: '127.0.0.1' }),
       }),
     });
     expect(event.headers['X-Custom-Header']).toBe('Value');
     expect(event.multiValueHeaders['X-Custom-Header']).toEqual(['Value']);
-    expect(event.headers['x-api-key']).toBe('tenant-42');
+    // Passed on as API Gateway passes it; the function never reads it.
+    expect(event.headers.Authorization).toMatch(/^Bearer sk_test_/);
   });
 
   it('delivers the POST body as the exact string sent, and no path parameters', async () => {
@@ -186,7 +191,8 @@ describe('local mode: the emulated REST API', () => {
       },
     });
 
-    const response = await fetch(`${server.url}/payments`, { method: 'POST', headers: { 'x-api-key': 't' }, body, duplex: 'half' } as RequestInit);
+    const authorization = await server.keys.authorization('tenant-a');
+    const response = await fetch(`${server.url}/payments`, { method: 'POST', headers: { Authorization: authorization }, body, duplex: 'half' } as RequestInit);
 
     expect(response.status).toBe(413);
     expect(response.headers.get('content-type')).toBe('application/problem+json');

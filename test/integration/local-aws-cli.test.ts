@@ -116,8 +116,8 @@ describe('local mode: `aws lambda invoke` against the payments function', () => 
     expect(other.result).toMatchObject({ statusCode: 404, body: { status: 404 } });
   });
 
-  it('sees a payment made over HTTP with the same tenant as the API key', async () => {
-    const http = await server.createPayment('cli-http-1', payment, { apiKey: 'shared-tenant' });
+  it('sees a payment made over HTTP by a secret key of the tenant it names', async () => {
+    const http = await server.createPayment('cli-http-1', payment, { tenant: 'shared-tenant' });
 
     const run = await invoke({ operation: 'getPayment', id: http.json.id, tenant: 'shared-tenant' });
 

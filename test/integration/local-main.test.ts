@@ -40,7 +40,8 @@ async function waitForBanner(running: Running): Promise<{ url: string; javaPid: 
 }
 
 
-const createPayment = (url: string, key: string) => postPayment(url, key);
+/** The dev key local mode printed in its banner (`export PAYMENTS_SECRET_KEY=…`), when this start made one. */
+const printedDevKey = (output: string) => /export PAYMENTS_SECRET_KEY=(sk_test_\w+)/.exec(output)?.[1];
 
 describe('local mode: `npm start` end to end', () => {
   let dataDir: string;
@@ -72,10 +73,19 @@ describe('local mode: `npm start` end to end', () => {
     return { running, ...banner };
   }
 
-  it('serves payments, stops java on SIGTERM, and replays the same payment after a restart', async () => {
+  it('serves payments with the dev key it printed, stops java on SIGTERM, and after a restart keeps that key and replays the payment', async () => {
     const port = await freePort();
     const first = await start(port);
-    const created = await createPayment(first.url, 'restart-order-1');
+    // No LOCAL_API_KEYS: the first start makes local-dev's dev key and prints it, once.
+    const devKey = printedDevKey(first.running.output());
+    expect(devKey).toMatch(/^sk_test_[0-9A-Za-z]{48}$/);
+    expect(first.running.output().split(devKey!).length).toBe(2);
+    expect(first.running.output()).toMatch(/Keys {8}tenant local-dev: dev key key_\w+ \(made by this start/);
+    const refused = await postPayment(first.url, 'restart-order-0', undefined, 'Bearer sk_test_0000000000000000000000000000000000000000000000000');
+    expect([refused.status, refused.headers.get('www-authenticate')]).toEqual([401, 'Bearer']);
+    const withXApiKey = await fetch(`${first.url}/payments`, { headers: { 'x-api-key': 'local-dev' } });
+    expect(withXApiKey.status).toBe(401);
+    const created = await postPayment(first.url, 'restart-order-1', undefined, `Bearer ${devKey}`);
     const createdBody = await created.text();
     expect(created.status).toBe(201);
 
@@ -85,7 +95,11 @@ describe('local mode: `npm start` end to end', () => {
 
     const second = await start(port);
     expect(second.running.output()).toMatch(/table idempotent-payments \(existing\)/);
-    const replayed = await createPayment(second.url, 'restart-order-1');
+    // The key is kept in the data folder (its hash): not made again, not printed again, still valid.
+    expect(printedDevKey(second.running.output())).toBeUndefined();
+    expect(second.running.output()).not.toContain(devKey);
+    expect(second.running.output()).toMatch(/dev key key_\w+ \(made by an earlier start/);
+    const replayed = await postPayment(second.url, 'restart-order-1', undefined, `Bearer ${devKey}`);
 
     expect(replayed.status).toBe(201);
     expect(replayed.headers.get('idempotent-replayed')).toBe('true');

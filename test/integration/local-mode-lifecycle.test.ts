@@ -2,6 +2,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { localApiKeys } from '../helpers/test-keys';
 import { postPayment } from '../helpers/local-mode-process';
 import { isAlive, waitUntilGone } from '../../local/dynamodb-local';
 
@@ -19,7 +20,8 @@ interface Running {
  * process that runs main.ts (the `tsx` CLI would put a second node process in between).
  */
 function startLocalMode(dataDir: string, via: 'node' | 'tsx-cli' = 'node'): Running {
-  const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', LOCAL_DATA_DIR: dataDir };
+  // local-dev's test key, so postPayment works without reading the banner.
+  const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', LOCAL_DATA_DIR: dataDir, LOCAL_API_KEYS: localApiKeys('local-dev') };
   // The run's DynamoDB Local must not be used: this test is about the embedded one.
   delete env.DYNAMODB_ENDPOINT;
   // `tsx-cli` is what `npm start` runs: the tsx CLI, which starts local mode as its own child.

@@ -10,6 +10,7 @@ import { writeState } from '../../local/state-file';
 import { locateDatabase } from '../../ops/database';
 import { runOps } from '../../ops/main';
 import { type LocalModeProcess, killAllLocalModes, postPayment, ROOT, startLocalMode, waitFor } from '../helpers/local-mode-process';
+import { TestKeyring } from '../helpers/test-keys';
 import { readTable } from '../helpers/table-contents';
 
 // `npm run ops` end to end against local mode as a real child process. The CLI runs as a process
@@ -57,11 +58,13 @@ async function ops(args: string[], env: Record<string, string | undefined> = thr
 }
 const json = (run: CliRun) => JSON.parse(run.stdout);
 
-/** POST /payments for any tenant (local mode: the API key names the tenant). */
+/** POST /payments for any tenant: its test key is stored in local mode's table first, as `npm run keys -- create` would. */
 async function pay(url: string, tenant: string, key: string, amount: number) {
+  const keyring = new TestKeyring(endpoint, tableName);
+  const authorization = await keyring.authorization(tenant).finally(() => keyring.close());
   const response = await fetch(`${url}/payments`, {
     method: 'POST',
-    headers: { 'x-api-key': tenant, 'Idempotency-Key': key, 'Content-Type': 'application/json' },
+    headers: { Authorization: authorization, 'Idempotency-Key': key, 'Content-Type': 'application/json' },
     body: JSON.stringify({ amount, currency: 'usd', source: 'tok_visa' }),
   });
   expect(response.status).toBe(201);
@@ -174,7 +177,7 @@ test('a payment whose holder died after charging: stalled lists it, recover fini
   const [after, sweep, sweepText, nothing] = await Promise.all([ops(['key', 'local-dev', DIED, '--json']), ops(['recover', '--json']), ops(['recover']), ops(['stalled'])]);
   expect(json(after)).toMatchObject({ status: 'COMPLETED', executionId: record.executionId, claimCount: 2, payment: { charge: charge.id }, charge: { id: charge.id } });
   expect((await readTable(client, tableName)).charges.filter((c) => c.metadata.idempotencyKey === DIED)).toEqual([charge]);
-  expect(json(sweep)).toEqual({ due: 0, recovered: 0, failed: 0, needsAttention: 0, skipped: 0 });
+  expect(json(sweep)).toEqual({ due: 0, recovered: 0, failed: 0, needsAttention: 0, skipped: 0, needsAttentionStanding: 0 });
   expect(sweepText.stdout).toContain('nothing due');
   expect(nothing.stdout.trim()).toBe('nothing stalled');
 });

@@ -57,9 +57,10 @@ async function pay(client: PaymentsClient, params: CreatePaymentParams, idempote
 test(`${OPERATIONS} payments, ${CLIENTS_PER_OPERATION} retrying clients each, ${FAILURE_RATE * 100} % processor failures: one charge and one payment per operation`, results.checked(async () => {
   const retries: RetryEvent[] = [];
   const retry = { maxAttempts: 40, baseDelayMs: 10, maxDelayMs: 200, maxRetryAfterMs: 200, maxElapsedMs: 120_000 };
-  const clients = Object.fromEntries(
-    ['tenant-a', 'tenant-b'].map((tenant) => [tenant, new PaymentsClient({ baseUrl: server.url, apiKey: tenant, retry, onRetry: (e) => retries.push(e) })]),
-  );
+  const clients: Record<string, PaymentsClient> = {};
+  for (const tenant of ['tenant-a', 'tenant-b']) {
+    clients[tenant] = new PaymentsClient({ baseUrl: server.url, secretKey: await server.keys.secretKey(tenant), retry, onRetry: (e) => retries.push(e) });
+  }
   const startedAtMs = Date.now();
 
   const outcomes = await mapConcurrently(

@@ -25,13 +25,14 @@ test('metadata keys named like Object.prototype members ("constructor", "toStrin
   expect(ledgerFigures(await driver.contents())).toEqual(soundLedger(1));
 });
 
-test('an API key longer than any tenant id is a 403 that stores nothing, not a 503 the client would retry forever', async () => {
-  // Found as a 503: tenant and key made a partition key over DynamoDB's 2048-byte limit.
+test('a tenant longer than any tenant id is a 4xx that stores nothing, not a 503 the client would retry forever', async () => {
+  // Found as a 503 (v1, when the API key named the tenant): tenant and key made a partition key
+  // over DynamoDB's 2048-byte limit. The authorizer hands out tenant ids only; anything else is a 401.
   const reply = await driver.post({ key: 'k-long-tenant', body: validPayment, tenant: 't'.repeat(3_000) });
-  expect(reply.status).toBe(403);
-  expect(reply.json).toMatchObject({ status: 403, code: 'forbidden' });
+  expect(reply.status).toBe(401);
+  expect(reply.json).toMatchObject({ status: 401, code: 'unauthorized' });
   expect(await driver.contents()).toEqual({ records: [], payments: [], charges: [] });
-  expect((await driver.get('pay_00000000000000000000000000000000', 't'.repeat(3_000))).status).toBe(403);
+  expect((await driver.get('pay_00000000000000000000000000000000', 't'.repeat(3_000))).status).toBe(401);
 });
 
 test('two Idempotency-Key headers with different values are a 400 even when their names differ in case', async () => {

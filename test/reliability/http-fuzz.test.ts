@@ -1,11 +1,12 @@
 import fc from 'fast-check';
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
-import { fuzzRequest } from '../helpers/fuzz-requests';
+import { FUZZ_TENANTS, fuzzRequest } from '../helpers/fuzz-requests';
 import { ledgerFigures } from '../helpers/ledger';
 import { type LocalServer, startLocalServer } from '../helpers/local-server';
 import { type RawRequest, type RawResponse, sendRaw } from '../helpers/raw-http';
 import { FUZZ_SEED, histogram, muteExpectedLogs, scaled, suiteResults } from '../helpers/reliability';
 import { readTable } from '../helpers/table-contents';
+import { bearerFor } from '../helpers/test-keys';
 
 // The full run (RELIABILITY_FULL=1) takes minutes, not seconds.
 jest.setTimeout(scaled(60_000, 900_000));
@@ -19,6 +20,8 @@ const results = suiteResults('http-fuzz');
 let server: LocalServer;
 beforeAll(async () => {
   server = await startLocalServer({ label: 'fuzz' });
+  // Stored before the first request, so the property's item counts see requests' writes only.
+  for (const tenant of FUZZ_TENANTS) await server.keys.authorization(tenant);
 });
 afterAll(() => server.close());
 
@@ -81,14 +84,14 @@ describe('inputs too big for the property', () => {
   test('a body over API Gateway’s 10 MB limit is a 413 problem from the gateway, and nothing is stored', results.checked(async () => {
     const body = Buffer.alloc(10 * 1024 * 1024 + 1, 'x');
     const before = await itemCount();
-    const response = await sendRaw(server.url, { method: 'POST', path: '/payments', headers: [['x-api-key', 't'], ['Idempotency-Key', 'big'], ['Content-Type', 'application/json']], body });
+    const response = await sendRaw(server.url, { method: 'POST', path: '/payments', headers: [['Authorization', bearerFor(FUZZ_TENANTS[0])], ['Idempotency-Key', 'big'], ['Content-Type', 'application/json']], body });
     expect(response.status).toBe(413);
     expectProblemDocument({ method: 'POST', path: '/payments', headers: [] }, response);
     expect(await itemCount()).toBe(before);
   }));
 
   test('a header block over Node’s 16 KB limit is refused before the function runs: a 4xx, never a 5xx', results.checked(async () => {
-    const response = await sendRaw(server.url, { method: 'POST', path: '/payments', headers: [['x-api-key', 't'], ['Idempotency-Key', 'k'.repeat(20_000)]] }).catch(
+    const response = await sendRaw(server.url, { method: 'POST', path: '/payments', headers: [['Authorization', bearerFor(FUZZ_TENANTS[0])], ['Idempotency-Key', 'k'.repeat(20_000)]] }).catch(
       (error: Error) => ({ status: 0, headers: {}, text: error.message }) as RawResponse,
     );
     expect(response.status).toBe(431);

@@ -47,8 +47,10 @@ interface Sent {
 }
 
 let server: LocalServer;
+let authorization: string;
 beforeAll(async () => {
   server = await startLocalServer({ label: 'load' });
+  authorization = await server.keys.authorization(TENANT);
 });
 afterAll(() => server.close());
 
@@ -59,7 +61,7 @@ test(`${REQUESTS} requests over ${KEYS} keys at concurrency ${CONCURRENCY}: no 5
     const t0 = performance.now();
     const response = await fetch(`${server.url}/payments`, {
       method: 'POST',
-      headers: { 'x-api-key': TENANT, 'Idempotency-Key': `load-${key}`, 'Content-Type': 'application/json' },
+      headers: { Authorization: authorization, 'Idempotency-Key': `load-${key}`, 'Content-Type': 'application/json' },
       body: JSON.stringify({ amount: 1_000 + key, currency: 'usd', source: 'tok_visa' }),
     });
     const text = await response.text();

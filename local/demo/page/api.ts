@@ -5,10 +5,21 @@ import type { Fault } from '../orders';
 import type { OrderView } from '../tracker';
 
 /**
- * Who the page is to the payments API: locally any non-empty API key names the tenant. The one
- * place the page authenticates; when the API takes bearer keys instead, this is what changes.
+ * Who the page is to the payments API: the demo's own secret key (tenant `local-demo`), which
+ * local mode makes for the page and hands only to it (local/demo/secret-key.ts). Asked for once
+ * per page load. A real checkout page never holds a secret key: the shop's server calls the API
+ * with it. Here the page plays that server, on the developer's own machine.
  */
-export const API_KEY = 'local-dev';
+let secretKey: Promise<string> | undefined;
+
+function demoSecretKey(): Promise<string> {
+  secretKey ??= demoRequest('GET', '/demo/secret-key').then(async (response) => {
+    if (!response.ok) throw new Error(`getting the demo's secret key failed: ${response.status} ${await response.text()}`);
+    return ((await response.json()) as { secretKey: string }).secretKey;
+  });
+  secretKey.catch(() => (secretKey = undefined));
+  return secretKey;
+}
 
 /** What one attempt heard, as far as the timeline tells it. */
 export interface Heard {
@@ -34,7 +45,7 @@ const MAX_ATTEMPTS = 8;
  * timeline what each attempt sent and heard. An answer counts as heard once its body is read: a
  * connection cut before that is no answer at all.
  */
-export function paymentsClient(hooks: AttemptHooks): PaymentsClient {
+export async function paymentsClient(hooks: AttemptHooks): Promise<PaymentsClient> {
   let attempts = 0;
   const watchedFetch: typeof fetch = async (input, init) => {
     const attempt = ++attempts;
@@ -56,7 +67,7 @@ export function paymentsClient(hooks: AttemptHooks): PaymentsClient {
   };
   return new PaymentsClient({
     baseUrl: location.origin,
-    apiKey: API_KEY,
+    secretKey: await demoSecretKey(),
     fetch: watchedFetch,
     onRetry: (event) => hooks.retrying(event),
     retry: { maxAttempts: MAX_ATTEMPTS },

@@ -72,7 +72,7 @@ function failureText(error: unknown, order: Order): string {
 async function payWith(ctx: CaseContext, label: string, params: CreatePaymentParams = paymentOf(ctx.order)): Promise<CreatePaymentResult | undefined> {
   const { journal, order } = ctx;
   const key = keyOf(order);
-  const client = paymentsClient({
+  const client = await paymentsClient({
     sent: (attempt) => journal.add(`${label}, attempt ${attempt}: sent POST /payments with key ${short(key)}.`),
     heard: (attempt, heard) => journal.add(`${label}, attempt ${attempt}: ${heardText(heard)}`),
     noAnswer: (attempt, error) => journal.add(`${label}, attempt ${attempt}: heard nothing. ${noAnswerText(error)}`),

@@ -3,6 +3,7 @@ import { Fault, type FlakyProxy, startFlakyProxy } from '../../helpers/flaky-pro
 import { type LocalServer, type LocalServerOptions, startLocalServer } from '../../helpers/local-server';
 import { expectExactlyOnePayment } from '../../helpers/one-payment';
 import { readTable } from '../../helpers/table-contents';
+import { testSecretKey } from '../../helpers/test-keys';
 
 const TENANT = 'tenant-flaky';
 const visa = { amount: 4200, currency: 'eur', source: 'tok_visa', metadata: { order: 'o-1' } } as const;
@@ -13,6 +14,7 @@ let retries: RetryEvent[];
 
 async function start(options: LocalServerOptions = {}): Promise<void> {
   server = await startLocalServer({ label: 'client-flaky', ...options });
+  await server.keys.authorization(TENANT);
   proxy = await startFlakyProxy(server.url);
 }
 
@@ -21,7 +23,7 @@ function clientThroughProxy(overrides: { timeoutMs?: number; maxAttempts?: numbe
   retries = [];
   return new PaymentsClient({
     baseUrl: proxy.url,
-    apiKey: TENANT,
+    secretKey: testSecretKey(TENANT),
     timeoutMs: overrides.timeoutMs ?? 5_000,
     retry: { maxAttempts: overrides.maxAttempts ?? 6, baseDelayMs: 20, maxDelayMs: 200, maxRetryAfterMs: 200 },
     onRetry: (event) => retries.push(event),

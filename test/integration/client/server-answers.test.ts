@@ -12,11 +12,13 @@ const visa = { amount: 1000, currency: 'usd', source: 'tok_visa' } as const;
 let server: LocalServer;
 let retries: RetryEvent[];
 
-function clientFor(apiKey: string, maxAttempts = 20): PaymentsClient {
+/** A client holding the tenant's test key (stored in the server's table first). */
+async function clientFor(tenant: string, maxAttempts = 20): Promise<PaymentsClient> {
+  const secretKey = await server.keys.secretKey(tenant);
   retries = [];
   return new PaymentsClient({
     baseUrl: server.url,
-    apiKey,
+    secretKey,
     timeoutMs: 5_000,
     retry: { maxAttempts, baseDelayMs: 20, maxDelayMs: 200, maxRetryAfterMs: 200 },
     onRetry: (event) => retries.push(event),
@@ -31,7 +33,7 @@ afterEach(async () => {
 describe('the retrying client and the server’s answers', () => {
   test('a double click (two calls with the order’s key at once): one payment; the second call gets 409s, then the replay', async () => {
     server = await startLocalServer({ label: 'client-answers', config: { processor: { latencyMs: 400 } } });
-    const client = clientFor('tenant-a');
+    const client = await clientFor('tenant-a');
 
     const [a, b] = await Promise.all([
       client.createPayment(visa, { idempotencyKey: 'order-1001' }),
@@ -52,7 +54,7 @@ describe('the retrying client and the server’s answers', () => {
     const documentClient = DynamoDBDocumentClient.from(server.client);
     const processor = new SimulatedProcessor({ documentClient, tableName: server.tableName, latencyMs: 0, failureRate: 0.5, random: () => rolls.shift() ?? 0.9 });
     handler = createPaymentsHandler({ client: server.client, config: server.config, processor });
-    const client = clientFor('tenant-a');
+    const client = await clientFor('tenant-a');
     const serverLog = jest.spyOn(console, 'error').mockImplementation(() => {});
 
     const result = await client.createPayment(visa);
@@ -68,7 +70,7 @@ describe('the retrying client and the server’s answers', () => {
 
   test('the same key with a different body is a 422, thrown at once; the first payment stands', async () => {
     server = await startLocalServer({ label: 'client-answers' });
-    const client = clientFor('tenant-a');
+    const client = await clientFor('tenant-a');
     const first = await client.createPayment(visa, { idempotencyKey: 'order-1002' });
 
     const error = await client.createPayment({ ...visa, amount: 999 }, { idempotencyKey: 'order-1002' }).catch((e: unknown) => e);
@@ -80,7 +82,7 @@ describe('the retrying client and the server’s answers', () => {
 
   test('an invalid body is a 400, thrown at once, and nothing is stored for the key', async () => {
     server = await startLocalServer({ label: 'client-answers' });
-    const client = clientFor('tenant-a');
+    const client = await clientFor('tenant-a');
 
     const error = await client.createPayment({ ...visa, currency: 'USD' }, { idempotencyKey: 'order-1003' }).catch((e: unknown) => e);
 
@@ -90,17 +92,18 @@ describe('the retrying client and the server’s answers', () => {
     expect(await readTable(server.client, server.tableName)).toEqual({ records: [], payments: [], charges: [] });
   });
 
-  test('the same key from two API keys is two payments: keys are scoped per tenant', async () => {
+  test('the same key from two tenants\' secret keys is two payments: keys are scoped per tenant', async () => {
     server = await startLocalServer({ label: 'client-answers' });
+    const [tenantA, tenantB] = [await clientFor('tenant-a'), await clientFor('tenant-b')];
     const [a, b] = await Promise.all([
-      clientFor('tenant-a').createPayment(visa, { idempotencyKey: 'order-1' }),
-      clientFor('tenant-b').createPayment(visa, { idempotencyKey: 'order-1' }),
+      tenantA.createPayment(visa, { idempotencyKey: 'order-1' }),
+      tenantB.createPayment(visa, { idempotencyKey: 'order-1' }),
     ]);
 
     expect(a.payment.id).not.toBe(b.payment.id);
     expect([a.replayed, b.replayed]).toEqual([false, false]);
     const table = await readTable(server.client, server.tableName);
     expect(table.charges).toHaveLength(2);
-    await expect(clientFor('tenant-b').getPayment(a.payment.id)).rejects.toMatchObject({ code: 'not_found', status: 404 });
+    await expect(tenantB.getPayment(a.payment.id)).rejects.toMatchObject({ code: 'not_found', status: 404 });
   });
 });

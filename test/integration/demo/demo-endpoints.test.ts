@@ -1,11 +1,12 @@
 import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
+import { request, type Server } from 'node:http';
 import { createPaymentsApp } from '../../../lambda/payments/app';
 import { configFromEnv } from '../../../lambda/payments/config';
 import { createLocalDemo } from '../../../local/demo';
 import { createLocalServer } from '../../../local/server';
 import { createTestTable, type TestTable } from '../../helpers/dynamo';
 import { readTable } from '../../helpers/table-contents';
+import { bearerFor, TestKeyring } from '../../helpers/test-keys';
 
 // The demo's endpoints and fault switches, in process: they act on demo orders only, and local
 // mode without the demo answers /demo as before.
@@ -26,25 +27,30 @@ async function close(server: Server): Promise<void> {
 const post = (url: string, path: string, body: unknown, headers: Record<string, string> = {}) =>
   fetch(`${url}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json', ...headers }, body: JSON.stringify(body) });
 
-const pay = (url: string, key: string, body: unknown = PAYMENT) => post(url, '/payments', body, { 'x-api-key': 'local-dev', 'Idempotency-Key': key });
+const pay = (url: string, key: string, body: unknown = PAYMENT) => post(url, '/payments', body, { Authorization: bearerFor('local-dev'), 'Idempotency-Key': key });
 
 describe('the demo endpoints of local mode', () => {
   let table: TestTable;
+  let keys: TestKeyring;
   let server: Server;
   let url: string;
+  let demo: ReturnType<typeof createLocalDemo>;
 
   beforeAll(async () => {
     table = await createTestTable('demo');
     const config = configFromEnv({ TABLE_NAME: table.tableName });
-    const demo = createLocalDemo({ functionTimeoutSeconds: 10 });
+    keys = new TestKeyring(table.endpoint, table.tableName);
+    await keys.authorization('local-dev');
+    demo = createLocalDemo({ functionTimeoutSeconds: 10 });
     const processor = demo.processor(config, table.client);
     const app = createPaymentsApp({ client: table.client, config, ...(processor ? { processor } : {}) });
-    demo.attach({ client: table.client, tableName: table.tableName, simulated: true });
-    server = createLocalServer({ handler: app.handler, demo });
+    demo.attach({ client: table.client, tableName: table.tableName, simulated: true, keys: keys.store });
+    server = createLocalServer({ handler: app.handler, keys: keys.store, demo });
     url = await listen(server);
   });
   afterAll(async () => {
     await close(server);
+    keys.close();
     await table.drop();
   });
 
@@ -102,8 +108,42 @@ describe('the demo endpoints of local mode', () => {
     expect((await fetch(`${url}/demo/orders`)).status).toBe(405);
   });
 
+  test("the page's secret key: its own tenant's, made once per run, given only to a loopback or IP host, revoked when local mode stops", async () => {
+    const answer = await fetch(`${url}/demo/secret-key`);
+    expect(answer.status).toBe(200);
+    expect(answer.headers.get('cache-control')).toBe('no-store');
+    expect(answer.headers.get('access-control-allow-origin')).toBeNull();
+    const key = (await answer.json()) as { tenant: string; keyId: string; secretKey: string };
+    expect(key).toMatchObject({ tenant: 'local-demo', keyId: expect.stringMatching(/^key_/), secretKey: expect.stringMatching(/^sk_test_/) });
+    expect(((await (await fetch(`${url}/demo/secret-key`)).json()) as { keyId: string }).keyId).toBe(key.keyId);
+
+    // It pays as local-demo: another tenant's payment is not its to read, nor its own another's.
+    const own = await post(url, '/payments', PAYMENT, { Authorization: `Bearer ${key.secretKey}`, 'Idempotency-Key': 'demo-key-1' });
+    expect(own.status).toBe(201);
+    const { id } = (await own.json()) as { id: string };
+    expect((await fetch(`${url}/payments/${id}`, { headers: { Authorization: bearerFor('local-dev') } })).status).toBe(404);
+    expect((await fetch(`${url}/payments/${id}`, { headers: { Authorization: `Bearer ${key.secretKey}` } })).status).toBe(200);
+
+    // A DNS name could be another site rebound to 127.0.0.1: no key for it.
+    const rebound = await new Promise<number>((resolve, reject) => {
+      const { port } = new URL(url);
+      request({ host: '127.0.0.1', port, path: '/demo/secret-key', headers: { Host: `evil.example:${port}` } }, (res) => {
+        res.resume();
+        resolve(res.statusCode!);
+      }).on('error', reject).end();
+    });
+    expect(rebound).toBe(404);
+    expect((await fetch(`${url}/demo/secret-key`, { method: 'POST' })).status).toBe(405);
+
+    await demo.stop();
+    const after = await fetch(`${url}/payments/${id}`, { headers: { Authorization: `Bearer ${key.secretKey}` } });
+    expect([after.status, after.headers.get('www-authenticate')]).toEqual([401, 'Bearer']);
+    const [stored] = (await keys.store.list('local-demo')).filter((k) => k.keyId === key.keyId);
+    expect(stored?.revokedAtEpochMs).toEqual(expect.any(Number));
+  });
+
   test('without the demo, /demo is the gateway\'s 404, as before', async () => {
-    const plain = createLocalServer({ handler: async () => ({ statusCode: 200, body: '' }) });
+    const plain = createLocalServer({ handler: async () => ({ statusCode: 200, body: '' }), keys: keys.store });
     const plainUrl = await listen(plain);
     try {
       const response = await fetch(`${plainUrl}/demo`);

@@ -5,6 +5,7 @@ import { createDriver, type Driver, type DriverKind, proxyEvent, validPayment } 
 import { startLocalServer } from '../../helpers/local-server';
 import { sendRaw } from '../../helpers/raw-http';
 import { muteExpectedLogs } from '../../helpers/reliability';
+import { TestKeyring } from '../../helpers/test-keys';
 
 // Issue 9, items 5-8: what the bytes of a POST /payments say must be what is stored. A lone
 // surrogate (stored, it breaks every later scan of the table), bytes that are not UTF-8 (decoded
@@ -103,11 +104,12 @@ async function postViaHandler(driver: Driver, headers: Record<string, string>, b
 async function postRaw(driver: Driver, headers: Record<string, string>, body: Buffer = Buffer.from(JSON.stringify(validPayment))) {
   // The driver's server is not exposed; a second local server in front of the same function.
   const handler = createPaymentsHandler({ client: driver.table.client, config: driver.config });
-  const server = createLocalServer({ handler });
+  const keys = new TestKeyring(driver.table.endpoint, driver.table.tableName);
+  const server = createLocalServer({ handler, keys: keys.store });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   try {
     const { port } = server.address() as { port: number };
-    const pairs: [string, string][] = [['x-api-key', 'tenant-a'], ['Idempotency-Key', 'k-media'], ...Object.entries(headers)];
+    const pairs: [string, string][] = [['Authorization', await keys.authorization('tenant-a')], ['Idempotency-Key', 'k-media'], ...Object.entries(headers)];
     const response = await sendRaw(`http://127.0.0.1:${port}`, { method: 'POST', path: '/payments', headers: pairs, body });
     return { status: response.status, headers: response.headers, json: JSON.parse(response.text) };
   } finally {
@@ -115,6 +117,7 @@ async function postRaw(driver: Driver, headers: Record<string, string>, body: Bu
       server.close(() => resolve());
       server.closeAllConnections();
     });
+    keys.close();
   }
 }
 
@@ -158,8 +161,9 @@ describe('local mode hands the function bytes that are not UTF-8 as API Gateway 
       },
     });
     try {
+      const authorization = await server.keys.authorization('t');
       const post = (body: Buffer) =>
-        sendRaw(server.url, { method: 'POST', path: '/payments', headers: [['x-api-key', 't'], ['Content-Type', 'application/json']], body });
+        sendRaw(server.url, { method: 'POST', path: '/payments', headers: [['Authorization', authorization], ['Content-Type', 'application/json']], body });
       const binary = bodyWithBytes([0xff, 0x00, 0xc3]);
       await post(binary);
       await post(Buffer.from('{"description":"café"}'));

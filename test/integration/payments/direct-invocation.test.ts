@@ -37,7 +37,7 @@ describe('direct invocation (aws lambda invoke payloads)', () => {
     expect(await invoke({ operation: 'getPayment', id, tenant: 'other' })).toMatchObject({ statusCode: 404 });
   });
 
-  test('a direct call for a tenant and an HTTP call with that API key are the same operation', async () => {
+  test("a direct call for a tenant and an HTTP call with that tenant's secret key are the same operation", async () => {
     const direct = await invoke({ operation: 'createPayment', idempotencyKey: 'd-3', tenant: 'key-id-1', payment: validPayment });
     const http = (await handler(proxyEvent('POST', '/payments', '/payments', {}, { key: 'd-3', body: validPayment, tenant: 'key-id-1' }), {} as Context)) as {
       body: string;

@@ -2,6 +2,7 @@ import type { APIGatewayProxyResult, Context } from 'aws-lambda';
 import { createPaymentsHandler } from '../../../lambda/payments/app';
 import { configFromEnv } from '../../../lambda/payments/config';
 import type { DirectResult } from '../../../lambda/payments/events';
+import { WWW_AUTHENTICATE_BEARER } from '../../../lambda/auth';
 import { createTestTable, type TestTable } from '../../helpers/dynamo';
 import { proxyEvent, validPayment } from '../../helpers/drivers';
 import { countRequests } from '../../helpers/request-counter';
@@ -9,7 +10,7 @@ import { muteExpectedLogs } from '../../helpers/reliability';
 import { readTable } from '../../helpers/table-contents';
 
 // Issue 9, items 1-3: whoever may invoke the function can hand it any JSON. A proxy-shaped
-// payload with wrong types, a payload nested too deep, or one that names no tenant is a 400,
+// payload with wrong types or nested too deep is a 400, one without the authorizer's tenant a 401,
 // never a 5xx, never a type confusion, and writes nothing.
 muteExpectedLogs();
 
@@ -39,11 +40,11 @@ async function expectRefusedUntouched(result: Awaited<ReturnType<typeof invoke>>
 }
 
 const validEvent = () => proxyEvent('POST', '/payments', '/payments', {}, { key: 'k-event', body: validPayment, tenant: 'tenant-a' });
-const withIdentity = (identity: unknown) => ({ ...validEvent(), requestContext: { identity } });
+const withAuthorizer = (authorizer: unknown) => ({ ...validEvent(), requestContext: { authorizer } });
 
 describe('a proxy-shaped payload with wrong types is a 400 invalid_event', () => {
   test.each<[string, unknown]>([
-    ['no path (only httpMethod and an identity)', { httpMethod: 'GET', requestContext: { identity: { apiKeyId: 'x' } } }],
+    ['no path (only httpMethod and a tenant)', { httpMethod: 'GET', requestContext: { authorizer: { tenant: 'x' } } }],
     ['an httpMethod that is not a string', { ...validEvent(), httpMethod: 42 }],
     ['an httpMethod that is not a method', { ...validEvent(), httpMethod: 'PO ST' }],
     ['a body that is a number', { ...validEvent(), body: 123 }],
@@ -54,9 +55,9 @@ describe('a proxy-shaped payload with wrong types is a 400 invalid_event', () =>
     ['pathParameters that are a list', { ...validEvent(), pathParameters: ['pay_1'] }],
     ['isBase64Encoded that is a string', { ...validEvent(), isBase64Encoded: 'false' }],
     ['a requestContext that is a string', { ...validEvent(), requestContext: 'tenant-a' }],
-    ['an identity that is a number', withIdentity(7)],
-    ['an apiKeyId that is a number', withIdentity({ apiKeyId: 12345 })],
-    ['an apiKeyId that is an object', withIdentity({ apiKeyId: { toString: 'x' } })],
+    ['an authorizer context that is a number', withAuthorizer(7)],
+    ['a tenant that is a number', withAuthorizer({ tenant: 12345 })],
+    ['a tenant that is an object', withAuthorizer({ tenant: { toString: 'x' } })],
   ])('%s', async (_label, event) => {
     await expectRefusedUntouched(await invoke(event), 400, 'invalid_event');
   });
@@ -68,9 +69,29 @@ describe('a proxy-shaped payload with wrong types is a 400 invalid_event', () =>
     expect(await invoke(post)).toMatchObject({ statusCode: 400, body: { code: 'invalid_request' } });
   });
 
-  test('a proxy event without an API key is still a 403', async () => {
-    await expectRefusedUntouched(await invoke(withIdentity({ apiKeyId: null })), 403, 'forbidden');
-    await expectRefusedUntouched(await invoke({ ...validEvent(), requestContext: {} }), 403, 'forbidden');
+  test.each<[string, unknown]>([
+    ['no requestContext', { ...validEvent(), requestContext: undefined }],
+    ['an empty requestContext', { ...validEvent(), requestContext: {} }],
+    ['no authorizer context', withAuthorizer(null)],
+    ['an authorizer context without a tenant', withAuthorizer({ principalId: 'tenant-a', keyId: 'key_0123456789abcdef' })],
+    ['a null tenant', withAuthorizer({ tenant: null })],
+    ['an empty tenant', withAuthorizer({ tenant: '' })],
+    ['a tenant that is no tenant id', withAuthorizer({ tenant: 'Tenant A' })],
+    ["the webhook events' own tenant", withAuthorizer({ tenant: 'stripe:webhook-events' })],
+    ['a tenant id too long', withAuthorizer({ tenant: 'a'.repeat(65) })],
+    // v1's tenant: the API Gateway API key. It is a usage-plan key now, and names no one.
+    ['an API key id alone', { ...validEvent(), requestContext: { identity: { apiKeyId: 'tenant-a' } } }],
+  ])("a proxy event without the authorizer's tenant (%s) is a 401 with WWW-Authenticate: Bearer, and nothing runs", async (_label, event) => {
+    const result = await invoke(event);
+    expect(result.headers['WWW-Authenticate']).toBe(WWW_AUTHENTICATE_BEARER);
+    await expectRefusedUntouched(result, 401, 'unauthorized');
+  });
+
+  test("the authorizer's tenant is the tenant, whatever else the event says", async () => {
+    const event = { ...validEvent(), requestContext: { authorizer: { tenant: 'tenant-a' }, identity: { apiKeyId: 'tenant-b' } } };
+    expect((await invoke(event)).statusCode).toBe(201);
+    const { records } = await readTable(table.client, table.tableName);
+    expect(records.map((record) => record.tenant)).toEqual(['tenant-a']);
   });
 });
 
@@ -88,7 +109,7 @@ describe('a payload nested too deep is a 400, not a stack overflow', () => {
   });
 
   test('a 20,000-deep proxy-shaped payload', async () => {
-    await expectRefusedUntouched(await invoke({ ...validEvent(), requestContext: { identity: { apiKeyId: 'x' }, authorizer: deep(20_000) } }), 400, 'invalid_event');
+    await expectRefusedUntouched(await invoke({ ...validEvent(), requestContext: { authorizer: { tenant: 'x', more: deep(20_000) } } }), 400, 'invalid_event');
   });
 
   test('a deeply nested metadata value is a 400 too, and a shallow one still the field error it was', async () => {

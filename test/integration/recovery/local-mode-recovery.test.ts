@@ -10,6 +10,7 @@ import { ensureTable, freePort, localDynamoDbClient } from '../../../local/dynam
 import { ledgerFigures, recordOf, soundLedger } from '../../helpers/ledger';
 import { killAllLocalModes, postPayment, startLocalMode, waitFor } from '../../helpers/local-mode-process';
 import { readTable } from '../../helpers/table-contents';
+import { testSecretKey } from '../../helpers/test-keys';
 
 // Recovery against real local mode processes killed with SIGKILL, over the run's DynamoDB Local.
 jest.setTimeout(90_000);
@@ -124,7 +125,7 @@ describe('local mode recovery after kill -9', () => {
     const keys = Array.from({ length: 12 }, (_, i) => `chaos-${i}`);
     // Persistent clients: every key reaches the server at least once, though some give up later.
     const retry = { maxAttempts: 30, baseDelayMs: 50, maxDelayMs: 400, maxRetryAfterMs: 500, maxElapsedMs: 15_000 };
-    const payments = new PaymentsClient({ baseUrl: url, apiKey: TENANT, retry, timeoutMs: 3_000 });
+    const payments = new PaymentsClient({ baseUrl: url, secretKey: testSecretKey(TENANT), retry, timeoutMs: 3_000 });
 
     let restarts = 0;
     let chaos = true;

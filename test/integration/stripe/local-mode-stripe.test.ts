@@ -10,6 +10,7 @@ import { killAllLocalModes, postPayment, ROOT, startLocalMode, waitFor } from '.
 import { FaultKind, startStripeServer, stripeClientFor, type StripeServer } from '../../helpers/stripe-server';
 import { readTable } from '../../helpers/table-contents';
 import { recordOf } from '../../helpers/ledger';
+import { bearerFor, testSecretKey } from '../../helpers/test-keys';
 import { stripeIdempotencyKey } from '../../../lambda/stripe/processor';
 
 // `npm start` with PAYMENT_PROCESSOR=stripe, as real processes: local mode talks to the Stripe
@@ -62,7 +63,8 @@ describe('local mode charging through Stripe', () => {
     for (let i = 0; i < lines.length; i += 2) {
       const command = lines[i]!.replace(/^\$ /, '').replaceAll('http://127.0.0.1:3000', url);
       // Not execFileSync: the Stripe test server runs in this process and must keep answering.
-      const { stdout: printed } = await promisify(execFile)('bash', ['-c', command], { encoding: 'utf8' });
+      // PAYMENTS_SECRET_KEY as the README tells the reader to set it: local-dev's key (LOCAL_API_KEYS).
+      const { stdout: printed } = await promisify(execFile)('bash', ['-c', command], { encoding: 'utf8', env: { ...process.env, PAYMENTS_SECRET_KEY: testSecretKey('local-dev') } });
       const expected = new RegExp(`^${lines[i + 1]!.split('…').map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
       expect(printed).toMatch(expected);
     }
@@ -73,7 +75,7 @@ describe('local mode charging through Stripe', () => {
     const refunded = stripe.events.find((event) => event.type === 'charge.refunded')!;
     const delivery = await stripe.deliver(refunded, `${url}/webhooks/stripe`, { secret: WEBHOOK_SECRET });
     expect(delivery.status).toBe(200);
-    const payment = await (await fetch(`${url}/payments/${paymentId}`, { headers: { 'x-api-key': 'local-dev' } })).json();
+    const payment = await (await fetch(`${url}/payments/${paymentId}`, { headers: { Authorization: bearerFor('local-dev') } })).json();
     expect(payment).toMatchObject({ status: 'refunded', amount_refunded: 2500 });
     const forged = await stripe.deliver(refunded, `${url}/webhooks/stripe`, { secret: 'whsec_forged' });
     expect(forged.status).toBe(400);

@@ -9,6 +9,7 @@ import { createTestTable, type TestTable } from '../../helpers/dynamo';
 import { recordOf } from '../../helpers/ledger';
 import { startStripeServer, stripeClientFor, type StripeEvent, type StripeServer } from '../../helpers/stripe-server';
 import { readTable } from '../../helpers/table-contents';
+import { TestKeyring } from '../../helpers/test-keys';
 import type { PaymentProcessor } from '../../../lambda/payments/processor';
 import { StripeProcessor } from '../../../lambda/stripe/processor';
 import { credentialsLoader, stripeClientProvider } from '../../../lambda/stripe/client';
@@ -18,6 +19,8 @@ const WEBHOOK_SECRET = 'whsec_test_endpoint_secret';
 let stripe: StripeServer;
 let table: TestTable;
 let server: Server;
+let keys: TestKeyring;
+let authorization: string;
 let url: string;
 let config: AppConfig;
 /** Set by a test to hold POST /payments inside the processor call (the record stays IN_PROGRESS). */
@@ -46,7 +49,10 @@ beforeAll(async () => {
     },
   };
   const app = createPaymentsApp({ client: table.client, config, processor });
-  server = createLocalServer({ handler: app.handler, webhookHandler: createStripeWebhookHandler({ client: table.client, config }) });
+  keys = new TestKeyring(table.endpoint, table.tableName);
+  authorization = await keys.authorization('tenant-w');
+  // The webhook route is outside the keys: Stripe signs its deliveries and sends no secret key of ours.
+  server = createLocalServer({ handler: app.handler, keys: keys.store, webhookHandler: createStripeWebhookHandler({ client: table.client, config }) });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
@@ -57,6 +63,7 @@ afterAll(async () => {
     server.closeAllConnections();
   });
   await stripe.close();
+  keys.close();
   await table.drop();
 });
 
@@ -67,14 +74,14 @@ const deliver = (event: StripeEvent | string, options: { timestampSeconds?: numb
 async function pay(key: string, body: Record<string, unknown> = { amount: 5000, currency: 'usd', source: 'tok_visa' }) {
   const response = await fetch(`${url}/payments`, {
     method: 'POST',
-    headers: { 'x-api-key': 'tenant-w', 'Idempotency-Key': key, 'Content-Type': 'application/json' },
+    headers: { Authorization: authorization, 'Idempotency-Key': key, 'Content-Type': 'application/json' },
     body: JSON.stringify(body),
   });
   return { status: response.status, json: (await response.json()) as any };
 }
 
 async function payment(id: string) {
-  const response = await fetch(`${url}/payments/${id}`, { headers: { 'x-api-key': 'tenant-w' } });
+  const response = await fetch(`${url}/payments/${id}`, { headers: { Authorization: authorization } });
   return (await response.json()) as any;
 }
 

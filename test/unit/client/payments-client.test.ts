@@ -1,5 +1,7 @@
+import { inspect } from 'node:util';
 import type { RetryEvent } from '../../../client/config';
 import {
+  AuthenticationError,
   CardDeclinedError,
   IdempotencyKeyReusedError,
   NotFoundError,
@@ -50,13 +52,15 @@ const created = (headers: Record<string, string> = {}) => () =>
   new Response(JSON.stringify(payment), { status: 201, headers: { 'Content-Type': 'application/json', ...headers } });
 const resetByPeer = () => Object.assign(new TypeError('fetch failed'), { cause: { code: 'ECONNRESET' } });
 const params = { amount: 1000, currency: 'usd', source: 'tok_visa' } as const;
+/** Shaped like a key; no server knows it. */
+const SECRET_KEY = `sk_test_${'0123456789abcdef'.repeat(3)}`;
 
 function clientWith(steps: Step[], overrides: { timeoutMs?: number; maxAttempts?: number } = {}) {
   const fetch = scriptedFetch(steps);
   const retries: RetryEvent[] = [];
   const client = new PaymentsClient({
     baseUrl: 'http://api.test/',
-    apiKey: 'tenant-a',
+    secretKey: SECRET_KEY,
     timeoutMs: overrides.timeoutMs ?? 1_000,
     retry: { maxAttempts: overrides.maxAttempts ?? 4, baseDelayMs: 1, maxDelayMs: 5, maxRetryAfterMs: 20, random: () => 0.5 },
     fetch: fetch.impl,
@@ -76,7 +80,8 @@ describe('PaymentsClient.createPayment: one key per payment', () => {
     expect(calls.map((c) => c.headers['Idempotency-Key'])).toEqual(Array(4).fill(result.idempotencyKey));
     expect(new Set(calls.map((c) => c.body))).toEqual(new Set(['{"amount":1000,"currency":"usd","source":"tok_visa"}']));
     expect(calls[0]).toMatchObject({ url: 'http://api.test/payments', method: 'POST' });
-    expect(calls[0]!.headers).toMatchObject({ 'x-api-key': 'tenant-a', 'Content-Type': 'application/json' });
+    expect(calls[0]!.headers).toMatchObject({ Authorization: `Bearer ${SECRET_KEY}`, 'Content-Type': 'application/json' });
+    expect(Object.keys(calls[0]!.headers).map((name) => name.toLowerCase())).not.toContain('x-api-key');
   });
 
   test('the caller’s key is sent as given', async () => {
@@ -105,6 +110,42 @@ describe('PaymentsClient.createPayment: one key per payment', () => {
     mutable.amount = 5;
     await pending;
     expect(calls[1]!.body).toBe(calls[0]!.body);
+  });
+});
+
+describe('PaymentsClient: the secret key', () => {
+  test('is required, with an error that says what it is and where one comes from', () => {
+    for (const secretKey of [undefined, '']) {
+      expect(() => new PaymentsClient({ baseUrl: 'http://api.test', secretKey: secretKey as unknown as string })).toThrow(
+        /secretKey is required: .*sk_test_.*Authorization: Bearer.*npm run keys -- create/,
+      );
+    }
+  });
+
+  test('that could not travel in a header is refused without being echoed', () => {
+    const error = (() => {
+      try {
+        return new PaymentsClient({ baseUrl: 'http://api.test', secretKey: `${SECRET_KEY}\n` });
+      } catch (e) {
+        return e as Error;
+      }
+    })() as Error;
+    expect(error).toBeInstanceOf(TypeError);
+    expect(error.message).not.toContain(SECRET_KEY);
+  });
+
+  test('never shows when the client is logged or inspected', () => {
+    const { client } = clientWith([]);
+    expect(inspect(client, { depth: 5, showHidden: true })).not.toContain(SECRET_KEY);
+    expect(JSON.stringify(client)).not.toContain(SECRET_KEY);
+  });
+
+  test('a 401 is an AuthenticationError, not retried: the same key cannot do better', async () => {
+    const { client, calls } = clientWith([problem(401, 'unauthorized', { 'WWW-Authenticate': 'Bearer' })]);
+    const error = await client.createPayment(params, { idempotencyKey: 'k-401' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AuthenticationError);
+    expect(error).toMatchObject({ code: 'unauthorized', status: 401, retryable: false, attempts: 1 });
+    expect(calls).toHaveLength(1);
   });
 });
 

@@ -18,6 +18,8 @@ describe('the leak check over the whole run', () => {
       'test/x\tpayment method pm_card_visa',
       'test/x\theaders {"authorization":"x"}',
       "local mode\t    -d '{\"amount\":1000,\"currency\":\"usd\",\"source\":\"tok_visa\"}'",
+      'local mode\t  export PAYMENTS_SECRET_KEY=sk_test_0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKL',
+      'local mode\t    -H "Authorization: Bearer $PAYMENTS_SECRET_KEY" -H \'Idempotency-Key: order-1001\'',
     ].join('\n'),
   );
 

@@ -18,7 +18,7 @@ export const SECRETS = ['tok_visa', 'pm_card_visa', 'sk_test_51SecretKeyValue', 
 export const SECRET_PATTERN = /tok_|pm_|sk_(test|live)_|bearer|authorization|body-marker/i;
 export const BODY = JSON.stringify({ amount: 1999, currency: 'usd', source: 'tok_visa', payment_method: 'pm_card_visa', description: 'body-marker-4242' });
 
-/** A REST API proxy event as API Gateway sends it, carrying the secrets above. */
+/** A REST API proxy event as API Gateway sends it past the authorizer, carrying the secrets above. */
 export function postEvent(key: string | undefined, body = BODY, tenant = 'tenant-a') {
   const headers: Record<string, string> = { 'Content-Type': 'application/json', Authorization: 'Bearer sk_test_51SecretKeyValue' };
   if (key !== undefined) headers['Idempotency-Key'] = key;
@@ -28,7 +28,7 @@ export function postEvent(key: string | undefined, body = BODY, tenant = 'tenant
     path: '/payments',
     headers,
     body,
-    requestContext: { requestId: `api-${randomUUID()}`, identity: { apiKeyId: tenant } },
+    requestContext: { requestId: `api-${randomUUID()}`, authorizer: { tenant, keyId: 'key_0123456789abcdef' } },
   };
 }
 
@@ -40,7 +40,7 @@ export function getEvent(id: string, tenant = 'tenant-a') {
     headers: { Authorization: 'Bearer sk_test_51SecretKeyValue' },
     body: null,
     pathParameters: { id },
-    requestContext: { requestId: `api-${randomUUID()}`, identity: { apiKeyId: tenant } },
+    requestContext: { requestId: `api-${randomUUID()}`, authorizer: { tenant, keyId: 'key_0123456789abcdef' } },
   };
 }
 
@@ -132,7 +132,7 @@ export async function createHarness(options: { cache?: boolean; invocations?: 's
       headers,
       pathParameters: 'pathParameters' in event ? event.pathParameters : {},
       body: event.body,
-      tenant: event.requestContext.identity.apiKeyId,
+      tenant: event.requestContext.authorizer.tenant,
     };
     return run(request, context);
   });

@@ -8,13 +8,14 @@ describe('what the log line takes from an event', () => {
       path: '/payments/tok_visa',
       headers: { authorization: 'Bearer sk_live_abc', 'IDEMPOTENCY-KEY': '"order-1"' },
       body: '{"source":"tok_visa"}',
-      requestContext: { requestId: 'api-1', identity: { apiKeyId: 'acme' } },
+      requestContext: { requestId: 'api-1', authorizer: { tenant: 'acme', keyId: 'key_0123456789abcdef' } },
     });
     expect(info).toEqual({ method: 'POST', route: '/payments/{id}', tenant: 'acme', apiRequestId: 'api-1', idempotencyKey: 'order-1' });
   });
 
-  test('the authorizer names the tenant when there is one', () => {
+  test('only the authorizer names the tenant: an API key id is no tenant', () => {
     expect(describeRequest({ httpMethod: 'GET', requestContext: { authorizer: { tenant: 'acme' }, identity: { apiKeyId: 'key-1' } } }).tenant).toBe('acme');
+    expect(describeRequest({ httpMethod: 'GET', requestContext: { identity: { apiKeyId: 'key-1' } } }).tenant).toBeUndefined();
   });
 
   test('an HTTP API (v2) event', () => {
@@ -38,7 +39,7 @@ describe('what the log line takes from an event', () => {
       httpMethod: 'P0ST<script>',
       resource: '/payments\n{"forged":true}',
       headers: { 'idempotency-key': 'x'.repeat(300) },
-      requestContext: { identity: { apiKeyId: 't'.repeat(300) } },
+      requestContext: { authorizer: { tenant: 't'.repeat(300) } },
     });
     expect(info).toEqual({});
   });
