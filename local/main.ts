@@ -237,6 +237,11 @@ function onSignal(signal: NodeJS.Signals): void {
   void shutdown(0);
 }
 
+// The terminal or pipe local mode writes to can go away (the parent that read it was killed). A
+// write then fails with EPIPE, emitted on the stream; unhandled, it became an uncaughtException
+// whose own message failed the same way, a loop that spun a core forever. Nobody reads any more:
+// stop, with DynamoDB Local.
+for (const stream of [process.stdout, process.stderr]) stream.on('error', () => void shutdown(1));
 process.on('SIGINT', onSignal);
 process.on('SIGTERM', onSignal);
 process.on('uncaughtException', (error) => {

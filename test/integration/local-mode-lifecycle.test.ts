@@ -100,6 +100,16 @@ describe('local mode: the embedded DynamoDB Local never outlives it', () => {
     expect(await replayed.text()).toBe(createdBody);
   }, 120_000);
 
+  it('stops when its DynamoDB Local dies after whoever read its output has gone (no spinning on EPIPE)', async () => {
+    const orphan = await start();
+    // The reader of its stdout and stderr goes away, as when the parent that started it is killed.
+    orphan.running.child.stdout!.destroy();
+    orphan.running.child.stderr!.destroy();
+    process.kill(orphan.javaPid, 'SIGKILL');
+    // It says why it stops (a write that fails with EPIPE) and exits; it used to loop on that error.
+    expect(await waitUntilGone(orphan.pid, 15_000)).toBe(true);
+  }, 120_000);
+
   it('stops, java and all, when the tsx CLI that `npm start` runs is killed with SIGKILL', async () => {
     const first = await start('tsx-cli');
     expect(first.pid).not.toBe(first.running.child.pid); // local mode runs in the tsx CLI's child
