@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { AUTHORIZATION_HEADER, authorizationValuesOfRawHeaders, type AuthorizerContext, type SecretKeyLookup, verifyBearer, WWW_AUTHENTICATE_BEARER } from '../lambda/auth';
+import { authorizationValuesOfRawHeaders, UNAUTHORIZED_DETAIL, type AuthorizerContext, type SecretKeyLookup, verifyBearer, WWW_AUTHENTICATE_BEARER } from '../lambda/auth';
 import { problemType } from '../lambda/http/problem';
 import { FUNCTION_TIMEOUT_SECONDS } from '../lambda/payments/config';
 import { IDEMPOTENCY_KEY_HEADER, parseIdempotencyKey } from '../lambda/idempotency/key';
@@ -120,8 +120,6 @@ async function route(req: IncomingMessage, res: ServerResponse, options: LocalSe
 /** The webhook route is outside the authorizer (Stripe signs its requests); every other route is behind it. */
 type Door = { kind: 'webhook' } | { kind: 'payments'; keys: SecretKeyLookup; demo: LocalDemo | undefined; log: (line: string) => void };
 
-/** The stack's UNAUTHORIZED gateway response says the same (infra/constructs/problem-responses.ts). */
-const UNAUTHORIZED_DETAIL = `A valid secret key is required: send it as ${AUTHORIZATION_HEADER}: Bearer <secret key>.`;
 
 async function handleApiRequest(
   req: IncomingMessage,

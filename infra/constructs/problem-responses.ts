@@ -1,6 +1,6 @@
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import { PROBLEMS, type ProblemCode, problemType } from '../../lambda/http/problems';
-import { AUTHORIZATION_HEADER, WWW_AUTHENTICATE_BEARER } from '../../lambda/auth/config';
+import { UNAUTHORIZED_DETAIL, WWW_AUTHENTICATE_BEARER } from '../../lambda/auth/config';
 import { IDEMPOTENCY_KEY_HEADER } from '../../lambda/idempotency/key';
 
 /** How API Gateway answers, on its own, a request it will not pass to the function. */
@@ -30,7 +30,7 @@ const GATEWAY_PROBLEMS: readonly GatewayProblem[] = [
   {
     type: apigw.ResponseType.UNAUTHORIZED,
     code: 'unauthorized',
-    detail: `A valid secret key is required: send it as ${AUTHORIZATION_HEADER}: Bearer <secret key>.`,
+    detail: UNAUTHORIZED_DETAIL,
     headers: { 'WWW-Authenticate': WWW_AUTHENTICATE_BEARER },
   },
   // The key is valid but its tenant's usage-plan key (the authorizer's usageIdentifierKey) is not

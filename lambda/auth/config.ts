@@ -6,6 +6,9 @@
 /** The request header that carries the secret key: `Authorization: Bearer sk_test_…`. */
 export const AUTHORIZATION_HEADER = 'Authorization';
 
+/** The 401's detail, the same from the function, local mode and the gateway's UNAUTHORIZED response. */
+export const UNAUTHORIZED_DETAIL = `A valid secret key is required: send it as ${AUTHORIZATION_HEADER}: Bearer <secret key>.`;
+
 /**
  * The REQUEST authorizer's identity source. API Gateway answers 401 by itself, without invoking
  * the authorizer, when it is missing, and uses its value as the result cache's key.

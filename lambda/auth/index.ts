@@ -3,7 +3,7 @@
  * The authorizer's Lambda entry is authorizer-handler.ts (it reads the environment); local mode,
  * the stack and `npm run keys` import from here.
  */
-export { AUTHORIZATION_HEADER, AUTHORIZER_CACHE_TTL_SECONDS, AUTHORIZER_IDENTITY_SOURCE, WWW_AUTHENTICATE_BEARER } from './config';
+export { AUTHORIZATION_HEADER, AUTHORIZER_CACHE_TTL_SECONDS, AUTHORIZER_IDENTITY_SOURCE, UNAUTHORIZED_DETAIL, WWW_AUTHENTICATE_BEARER } from './config';
 export { AUTHORIZED_PATHS, type Authorizer, type AuthorizerContext, type AuthorizerOptions, createAuthorizer } from './authorizer';
 export { AuthError, AuthErrorCode } from './errors';
 export { authorizationValues, authorizationValuesOfRawHeaders } from './headers';

@@ -1,5 +1,5 @@
 import type { APIGatewayProxyResult } from 'aws-lambda';
-import { AUTHORIZATION_HEADER } from '../auth/config';
+import { UNAUTHORIZED_DETAIL } from '../auth/config';
 import { isTenantId } from '../auth/tenant';
 import { badRequest, HttpError, unauthorized } from '../http/errors';
 import type { HttpRequest, HttpResponse } from '../http/types';
@@ -61,7 +61,7 @@ export function fromProxyEvent(input: unknown): HttpRequest {
  */
 function authorizedTenant(event: ProxyEvent): string {
   const tenant = event.requestContext?.authorizer?.tenant;
-  if (typeof tenant !== 'string' || !isTenantId(tenant)) throw unauthorized(`A valid secret key is required: send it as ${AUTHORIZATION_HEADER}: Bearer <secret key>.`);
+  if (typeof tenant !== 'string' || !isTenantId(tenant)) throw unauthorized(UNAUTHORIZED_DETAIL);
   return tenant;
 }
 
