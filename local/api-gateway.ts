@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import type { AuthorizerContext } from '../lambda/auth';
-import { STRIPE_WEBHOOK_PATH } from '../lambda/stripe/webhook';
+import { matchResource, Resource, ROUTES } from '../lambda/shared/routes';
 
 /** API Gateway refuses request bodies over 10 MB before calling the integration. */
 export const API_GATEWAY_BODY_LIMIT_BYTES = 10 * 1024 * 1024;
@@ -14,29 +14,24 @@ export const API_GATEWAY_INTEGRATION_TIMEOUT_SECONDS = 29;
 const STAGE = 'local';
 
 /** Like the ids API Gateway gives its resources. */
-const RESOURCE_IDS: Record<Route['resource'], string> = { '/payments': 'payments', '/payments/{id}': 'payment-id', [STRIPE_WEBHOOK_PATH]: 'stripe-webhook' };
+const RESOURCE_IDS: Record<Resource, string> = { [Resource.Payments]: 'payments', [Resource.Payment]: 'payment-id', [Resource.StripeWebhook]: 'stripe-webhook' };
 
 export interface Route {
   /** The API Gateway resource, e.g. `/payments/{id}`. */
-  resource: '/payments' | '/payments/{id}' | typeof STRIPE_WEBHOOK_PATH;
+  resource: Resource;
   pathParameters: Record<string, string> | null;
 }
 
 /**
- * The REST API's methods, matched on the raw path so an encoded `/` stays inside the id.
- * Anything else is what API Gateway calls a missing route (the stack maps it to 404).
- * Returns 'malformed' when the id is not valid percent-encoding.
+ * The REST API's methods (lambda/shared/routes.ts), matched on the raw path so an encoded `/`
+ * stays inside the id. Anything else is what API Gateway calls a missing route (the stack maps it
+ * to 404). Returns 'malformed' when the id is not valid percent-encoding.
  */
 export function matchRoute(method: string, rawPath: string): Route | null | 'malformed' {
-  if ((method === 'POST' || method === 'GET') && rawPath === '/payments') return { resource: '/payments', pathParameters: null };
-  if (method === 'POST' && rawPath === STRIPE_WEBHOOK_PATH) return { resource: STRIPE_WEBHOOK_PATH, pathParameters: null };
-  const segments = rawPath.split('/');
-  if (method !== 'GET' || segments.length !== 3 || segments[1] !== 'payments' || !segments[2]) return null;
-  try {
-    return { resource: '/payments/{id}', pathParameters: { id: decodeURIComponent(segments[2]) } };
-  } catch {
-    return 'malformed';
-  }
+  const match = matchResource(rawPath, { decode: true });
+  if (!match || !(ROUTES[match.resource].methods as readonly string[]).includes(method)) return null;
+  if ('malformed' in match) return 'malformed';
+  return { resource: match.resource, pathParameters: Object.keys(match.pathParameters).length > 0 ? match.pathParameters : null };
 }
 
 /** Header names as the client sent them (API Gateway keeps their case); the last value wins in `headers`. */

@@ -1,3 +1,4 @@
+import { Resource, ROUTE_SUMMARY } from '../lambda/shared/routes';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { authorizationValuesOfRawHeaders, UNAUTHORIZED_DETAIL, type AuthorizerContext, type SecretKeyLookup, verifyBearer, WWW_AUTHENTICATE_BEARER } from '../lambda/auth';
 import { problemType } from '../lambda/http/problem';
@@ -101,7 +102,7 @@ async function route(req: IncomingMessage, res: ServerResponse, options: LocalSe
   const matched = matchRoute(method, rawPath);
   if (matched === null) {
     req.resume();
-    const detail = `No route for ${method} ${rawPath}. The API serves POST /payments, GET /payments, GET /payments/{id} and POST ${STRIPE_WEBHOOK_PATH}.`;
+    const detail = `No route for ${method} ${rawPath}. The API serves ${ROUTE_SUMMARY}.`;
     return sendProblem(res, GatewayProblem.NotFound, detail, { 'x-amzn-RequestId': requestId });
   }
   if (matched !== 'malformed' && matched.resource === STRIPE_WEBHOOK_PATH) {
@@ -132,7 +133,7 @@ async function handleApiRequest(
   door: Door,
 ) {
   // Like the stack's gateway responses, the emulator's own answers to a POST echo a valid key.
-  const key = route.resource === '/payments' ? parseIdempotencyKey(headerValue(req.rawHeaders, IDEMPOTENCY_KEY_HEADER.toLowerCase())) : undefined;
+  const key = route.resource === Resource.Payments ? parseIdempotencyKey(headerValue(req.rawHeaders, IDEMPOTENCY_KEY_HEADER.toLowerCase())) : undefined;
   const idHeader = { 'x-amzn-RequestId': requestId, ...(key?.ok ? { [IDEMPOTENCY_KEY_HEADER]: key.key } : {}) };
   // The REQUEST authorizer's part, before the body is read: a refused request runs nothing.
   let authorizer: AuthorizerContext | undefined;
@@ -160,7 +161,7 @@ async function handleApiRequest(
   const event = buildProxyEvent({ req, rawPath, rawQuery, route, body, authorizer, requestId });
   // Only a demo order's payments are watched (and only their answers can be cut by its switch).
   const demo = door.kind === 'payments' ? door.demo : undefined;
-  const watched = demo && authorizer && route.resource === '/payments' && req.method === 'POST';
+  const watched = demo && authorizer && route.resource === Resource.Payments && req.method === 'POST';
   const watch = watched ? demo.watchPayment({ rawHeaders: req.rawHeaders, body, tenant: authorizer!.tenant, requestId }) : undefined;
   const outcome = await invokeBehindGateway(handler, event, settings);
   if (watch?.settle(outcome, res)) return;

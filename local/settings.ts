@@ -1,5 +1,6 @@
 import { type LocalKeySeed, LOCAL_DEV_TENANT, parseLocalApiKeys } from '../lambda/auth';
-import { ConfigError, FUNCTION_TIMEOUT_SECONDS, functionTimeoutFromEnv } from '../lambda/payments/config';
+import { FUNCTION_TIMEOUT_SECONDS, functionTimeoutFromEnv } from '../lambda/payments/config';
+import { ConfigError, type Env, flagFromEnv, numberFromEnv, urlFromEnv } from '../lambda/shared/env';
 import { DEFAULT_LOCAL_STATE_FILE, stateFilePath } from './state-file';
 
 /** What local mode itself needs to know; the function's own settings come from `configFromEnv`. */
@@ -58,7 +59,6 @@ export const DEFAULT_LOCAL_PORT = 3000;
 export const DEFAULT_RECOVERY_INTERVAL_SECONDS = 10;
 export const DEFAULT_LOCAL_DATA_DIR = '.local-data/dynamodb';
 
-type Env = Record<string, string | undefined>;
 
 export const USAGE = `Usage: npm start [-- --in-memory]
 
@@ -70,50 +70,21 @@ PROCESSOR_FAILURE_RATE, PAYMENT_PROCESSOR (simulated | stripe), STRIPE_SECRET_KE
 STRIPE_API_BASE_URL (Stripe's API), STRIPE_MAX_NETWORK_RETRIES (2),
 LOCAL_API_KEYS (tenant=sk_test_…,…; unset: a dev key for ${LOCAL_DEV_TENANT}, made on the first start).`;
 
-function integerFromEnv(env: Env, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name]?.trim();
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got "${env[name]}"`);
-  }
-  return value;
-}
-
-function flagFromEnv(env: Env, name: string): boolean {
-  const raw = env[name]?.trim().toLowerCase();
-  if (raw === undefined || raw === '' || raw === '0' || raw === 'false' || raw === 'no') return false;
-  if (raw === '1' || raw === 'true' || raw === 'yes') return true;
-  throw new ConfigError(`${name} must be 1/true/yes or 0/false/no, got "${env[name]}"`);
-}
-
-function endpointFromEnv(env: Env, name: string): string | undefined {
-  const raw = env[name]?.trim();
-  if (!raw) return undefined;
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw new ConfigError(`${name} must be a URL such as http://127.0.0.1:8000, got "${raw}"`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new ConfigError(`${name} must be an http:// or https:// URL, got "${raw}"`);
-  }
-  return raw;
-}
+/** DYNAMODB_ENDPOINT as the SDK takes it: the URL as given. */
+const endpointFromEnv = (env: Env, name: string) => (urlFromEnv(env, name, 'http://127.0.0.1:8000') ? env[name]!.trim() : undefined);
 
 /** Reads local mode's settings once, at startup. `argv` is what follows the script name. */
 export function localSettingsFromEnv(env: Env, argv: readonly string[]): LocalSettings {
   const unknown = argv.filter((arg) => arg !== '--in-memory');
   if (unknown.length > 0) throw new ConfigError(`unknown argument ${unknown.join(' ')}\n\n${USAGE}`);
   return {
-    port: integerFromEnv(env, 'PORT', DEFAULT_LOCAL_PORT, 0, 65_535),
+    port: numberFromEnv(env, 'PORT', DEFAULT_LOCAL_PORT, 0, 65_535, true),
     host: env.HOST?.trim() || '127.0.0.1',
     dynamoDbEndpoint: endpointFromEnv(env, 'DYNAMODB_ENDPOINT'),
     dataDir: env.LOCAL_DATA_DIR?.trim() || DEFAULT_LOCAL_DATA_DIR,
     inMemory: argv.includes('--in-memory') || flagFromEnv(env, 'LOCAL_IN_MEMORY'),
     functionTimeoutSeconds: functionTimeoutFromEnv(env),
-    recoveryIntervalSeconds: integerFromEnv(env, 'RECOVERY_INTERVAL_SECONDS', DEFAULT_RECOVERY_INTERVAL_SECONDS, 0, 3_600),
+    recoveryIntervalSeconds: numberFromEnv(env, 'RECOVERY_INTERVAL_SECONDS', DEFAULT_RECOVERY_INTERVAL_SECONDS, 0, 3_600, true),
     stateFile: stateFilePath(env),
     apiKeys: apiKeysFromEnv(env),
   };

@@ -4,11 +4,11 @@ import { recordKeyFor } from '../lambda/idempotency/dynamodb-store';
 import { type IdempotencyRecord, isLeaseActive, RecordStatus } from '../lambda/idempotency/record';
 import { fromItem } from '../lambda/idempotency/record-item';
 import { keyDigest } from '../lambda/idempotency/record-key';
-import type { Payment } from '../lambda/payments/payment-store';
-import { KeyPrefix, TableSchema } from '../lambda/shared/table';
+import { type Payment, paymentOfRecord } from '../lambda/payments/payment-store';
+import { KeyPrefix, RECORDS_LAYOUT, TableSchema } from '../lambda/shared/table';
 import type { Database } from './database';
 
-/** A record as the store keeps it, plus the payment the completing write attached to it. */
+/** A record as the store keeps it, with the payment it holds (paymentOfRecord), if any, in place of the attributes that hold it. */
 export type StoredRecord = IdempotencyRecord & { payment?: Payment };
 
 /** What the simulated processor recorded for one execution id (never the card source). */
@@ -29,19 +29,18 @@ export async function readRecord(db: Database, tenant: string, key: string): Pro
   const { Item } = await db.client.send(
     new GetItemCommand({
       TableName: db.tableName,
-      Key: { [TableSchema.partitionKey]: { S: recordKeyFor(keyDigest(tenant, key)) } },
+      Key: { [TableSchema.partitionKey]: { S: recordKeyFor(keyDigest(tenant, key), RECORDS_LAYOUT) } },
       ConsistentRead: true,
     }),
   );
   if (!Item) return undefined;
-  const record = fromItem(Item) as StoredRecord;
+  const record = fromItem(Item, RECORDS_LAYOUT);
   if (record.tenant !== tenant || record.idempotencyKey !== key) return undefined;
-  return record.payment ? { ...record, payment: inFieldOrder(record.payment) } : record;
+  // The payment as the API answers it (its field order too), so --json reads like the POST's answer.
+  const payment = paymentOfRecord(record);
+  const { payment: _created, paymentState: _state, ...rest } = record as IdempotencyRecord & { payment?: unknown; paymentState?: unknown };
+  return payment ? { ...rest, payment } : rest;
 }
-
-/** The order the API answers with (DynamoDB maps keep none), so --json reads like the POST's answer. */
-const PAYMENT_FIELDS = ['id', 'object', 'amount', 'currency', 'source', 'customer', 'description', 'metadata', 'status', 'charge', 'created'] as const satisfies ReadonlyArray<keyof Payment>;
-const inFieldOrder = (payment: Payment) => Object.fromEntries(PAYMENT_FIELDS.map((field) => [field, payment[field]])) as unknown as Payment;
 
 /** The simulator's charge for an execution id; undefined with a real processor or before charging. */
 export async function readCharge(db: Database, executionId: string): Promise<ProcessorCharge | undefined> {

@@ -1,3 +1,4 @@
+import { RECORDS_LAYOUT } from '../lambda/shared/table';
 import { DynamoDbRecoveryStore, type RecoverableRecord } from '../lambda/idempotency/recovery-store';
 import type { Database } from './database';
 import { duration, iso, printable, relative, table } from './format';
@@ -13,7 +14,7 @@ type Listing = 'due' | 'attention';
 
 /** `ops stalled`: what the next sweep will re-drive, and what recovery gave up on. */
 export async function stalledCommand(db: Database, nowMs: number): Promise<CommandResult> {
-  const store = new DynamoDbRecoveryStore({ documentClient: db.documentClient, tableName: db.tableName });
+  const store = new DynamoDbRecoveryStore({ documentClient: db.documentClient, tableName: db.tableName, layout: RECORDS_LAYOUT });
   // Attention records are listed whatever their lease: one a client retry holds right now is
   // still one nobody has looked at.
   const [due, attention] = await Promise.all([store.list('due', nowMs, LIMIT_PER_SHARD), store.list('attention', Number.MAX_SAFE_INTEGER, LIMIT_PER_SHARD)]);

@@ -28,6 +28,9 @@ interface Guard {
 
 const STORE = 'lambda/idempotency/dynamodb-store.ts';
 const MIDDLEWARE = 'lambda/idempotency/middleware.ts';
+const DECIDE = 'lambda/idempotency/decide.ts';
+/** decide()'s mismatch rule: the store's takeover and the middleware's 422 both rest on it. */
+const MISMATCH = "  if (record.fingerprint !== request.fingerprint) return { kind: 'mismatch' };\n";
 const IT = 'test/integration/idempotency';
 const REL = 'test/reliability';
 /** The token clause made true whatever the token, the token still used (DynamoDB refuses unused values). */
@@ -58,7 +61,7 @@ const GUARDS: Guard[] = [
     ...one(STORE, TAKEOVER, `ConditionExpression: '${ANY_TOKEN} AND (#leaseUntil <= :nowMs OR attribute_exists(#leaseUntil))'`),
     tests: [`${IT}/concurrent-takeovers.test.ts`], only: 'racing' },
   { name: 'takeover: a different request never takes over', how: 'fingerprint test deleted',
-    ...one(STORE, ' && record.fingerprint === request.fingerprint', ''),
+    ...one(DECIDE, MISMATCH, ''),
     tests: [`${IT}/dynamodb-store.test.ts`], only: 'different fingerprint never takes over' },
   { name: 'takeover: own write recognised after a lost answer', how: 'recognition made false',
     ...one(STORE, 'if (current?.leaseToken === leaseToken && current.status === RecordStatus.InProgress) {', 'if (current?.leaseToken === leaseToken && current.status === RecordStatus.InProgress && current.pk === "none") {'),
@@ -83,7 +86,7 @@ const GUARDS: Guard[] = [
     ...one('lambda/idempotency/record-key.ts', 'JSON.stringify([tenant, key])', 'JSON.stringify([key])'),
     tests: ['test/integration/payments/guarantees.test.ts'], only: "same key from two tenants|replaying another tenant's key" },
   { name: 'middleware: a different request is a 422', how: 'fingerprint comparison deleted',
-    ...one(MIDDLEWARE, '  if (record.fingerprint !== fingerprint) throw new KeyReusedError();\n', ''),
+    ...one(DECIDE, MISMATCH, ''),
     tests: ['test/integration/payments/idempotency-key-rules.test.ts'], only: 'same key and a different body is a 422' },
   { name: 'middleware: a returned 5xx releases the key', how: 'the 5xx line in `after` deleted',
     ...one(MIDDLEWARE, '    if (request.response.statusCode >= 500) return release(request); // a failure is not a result\n', ''),
@@ -95,10 +98,10 @@ const GUARDS: Guard[] = [
     ...one(MIDDLEWARE, '        request.internal[STATE] = state; // onError releases it\n', ''),
     tests: [`${REL}/dynamodb-outages.test.ts`], only: 'InternalServerError.*at the completion' },
   { name: 'payments: a payment is kept for good (no TTL)', how: '`retainForever: false`',
-    ...one('lambda/payments/flow.ts', '{ retainForever: true }', '{ retainForever: false }'),
+    ...one('lambda/payments/operations.ts', '{ retainForever: true }', '{ retainForever: false }'),
     tests: ['test/integration/payments/idempotency-key-rules.test.ts'], only: 'handler.*names it past the retention' },
   { name: "payments: the processor's key is the execution id", how: 'a fresh key per attempt',
-    ...one('lambda/payments/flow.ts', 'idempotencyKey: executionId,', 'idempotencyKey: `${executionId}:${Math.random()}`,'),
+    ...one('lambda/payments/operations.ts', 'idempotencyKey: executionId,', 'idempotencyKey: `${executionId}:${Math.random()}`,'),
     tests: ['test/integration/payments/guarantees.test.ts'], only: 'crash between the charge and the completion' },
   { name: "Stripe: its Idempotency-Key is derived from the execution id", how: 'a fresh key per attempt',
     ...one('lambda/stripe/processor.ts', 'idempotencyKey: stripeIdempotencyKey(request.idempotencyKey)', 'idempotencyKey: stripeIdempotencyKey(`${request.idempotencyKey}:${Math.random()}`)'),
@@ -114,10 +117,10 @@ const GUARDS: Guard[] = [
     ...one('lambda/payments/app.ts', 'convertClassInstanceToMap: true }', 'convertClassInstanceToMap: false }'),
     tests: [`${REL}/fuzz-findings.test.ts`], only: 'named like Object.prototype members' },
   { name: "fix: an authorizer's tenant that is no tenant id is a 401", how: 'tenant id check deleted',
-    ...one('lambda/payments/events.ts', "if (typeof tenant !== 'string' || !isTenantId(tenant)) throw unauthorized(", "if (typeof tenant !== 'string') throw unauthorized("),
+    ...one('lambda/payments/front-door.ts', "if (typeof tenant !== 'string' || !isTenantId(tenant)) throw unauthorized(", "if (typeof tenant !== 'string') throw unauthorized("),
     tests: [`${REL}/fuzz-findings.test.ts`], only: 'longer than any tenant id' },
   { name: 'fix: two Idempotency-Key headers differing in case are a 400', how: 'names compared as sent',
-    ...one('lambda/payments/events.ts', '.filter(([name]) => name.toLowerCase() === IDEMPOTENCY_KEY_HEADER.toLowerCase())', '.filter(([name]) => name === IDEMPOTENCY_KEY_HEADER)'),
+    ...one('lambda/idempotency/http-events.ts', 'const lower = name.toLowerCase();', 'const lower = name;'),
     tests: [`${REL}/fuzz-findings.test.ts`], only: 'two Idempotency-Key headers' },
 ];
 

@@ -3,11 +3,10 @@ import { itemSizeBytes } from '../../lambda/idempotency/item-size';
 import { TableSchema } from '../../lambda/shared/table';
 
 /**
- * On-demand capacity as AWS bills it (Developer Guide, "DynamoDB read and write operations"):
- * a write is 1 unit per started KB of the larger of the item before and after it, at least 1;
- * a write whose condition fails still costs the existing item's size (at least 1); every item of
- * TransactWriteItems costs twice that. A strongly consistent read is 1 unit per started 4 KB,
- * an eventually consistent one half that.
+ * On-demand capacity as AWS bills it (Developer Guide, "DynamoDB read and write operations"): a
+ * write is 1 unit per started KB of the larger of the item before and after it, at least 1; every
+ * item of TransactWriteItems costs twice that. A strongly consistent read is 1 unit per started
+ * 4 KB, an eventually consistent one half that.
  */
 export const KB = 1024;
 
@@ -16,10 +15,8 @@ export function writeUnits(beforeBytes: number, afterBytes: number, transactiona
   return transactional ? 2 * units : units;
 }
 
-/** A write whose condition failed: nothing written, the existing item's size is billed. */
-export function failedWriteUnits(existingBytes: number, transactional = false): number {
-  return writeUnits(existingBytes, 0, transactional);
-}
+/** A write whose condition failed: nothing written, the existing item's size is billed (at least 1). */
+export const failedWriteUnits = (existingBytes: number, transactional = false) => writeUnits(existingBytes, 0, transactional);
 
 export function readUnits(itemBytes: number, consistent: boolean): number {
   const units = Math.max(1, Math.ceil(itemBytes / (4 * KB)));
@@ -29,10 +26,7 @@ export function readUnits(itemBytes: number, consistent: boolean): number {
 export type Item = Record<string, AttributeValue>;
 const INDEX = TableSchema.paymentsIndex;
 
-/**
- * The item's entry in the list index, as the index stores it: the table key, the index keys
- * and the projected attributes; none when the item lacks an index key (the index is sparse).
- */
+/** The item's entry in the (sparse) list index: table key, index keys, projected attributes; none without index keys. */
 export function indexEntry(item: Item | undefined): Item | undefined {
   if (!item?.[INDEX.partitionKey] || !item[INDEX.sortKey]) return undefined;
   const names = [TableSchema.partitionKey, INDEX.partitionKey, INDEX.sortKey, ...INDEX.projectedAttributes];
@@ -40,10 +34,9 @@ export function indexEntry(item: Item | undefined): Item | undefined {
 }
 
 /**
- * What a successful table write costs the list index (Developer Guide, "Global secondary indexes",
- * provisioned throughput considerations): an entry put, updated or deleted is one write of its
- * projected size; one whose index key changed is two (delete the old, put the new); a write that
- * leaves the entry as it was, or an item outside the index, costs the index nothing.
+ * What a successful table write costs the list index (Developer Guide, "Global secondary indexes"):
+ * an entry put, updated or deleted is one write of its size; one whose index key changed is two
+ * (delete the old, put the new); an entry left as it was, or an item outside the index, nothing.
  */
 export function indexWriteUnits(before: Item | undefined, after: Item | undefined): number {
   const [old, next] = [indexEntry(before), indexEntry(after)];

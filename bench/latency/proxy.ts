@@ -6,27 +6,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 /**
  * What AWS adds to a request, by operation, in ms: the p50 a Lambda function sees for a small item
  * in its own Region, less the ~1 ms DynamoDB Local takes on loopback, which still comes on top.
- * - Single-item operations: AWS states "single-digit millisecond" average service latency for
- *   operations on one item (Developer Guide, "Troubleshooting latency issues in Amazon DynamoDB";
- *   Knowledge Center, "dynamodb-high-latency"), network not included. A published client-side
- *   measurement from Lambda (github.com/alexdebrie/dynamodb-performance-testing) puts PutItem at
- *   p50 7.55 ms, so single-item writes get 6. A read needs no replication quorum across
- *   Availability Zones (the DynamoDB USENIX ATC 2022 paper: a write is acknowledged once a quorum
- *   of replicas has logged it), so GetItem gets 4; Query of a few items, 5.
- * - TransactWriteItems: AWS documents the two-phase work (every item is written twice, a prepare
- *   and a commit, and billed twice; Developer Guide, "Amazon DynamoDB Transactions: How it works")
- *   but publishes no latency figure. 18 (three single writes) is an assumption: two sequential
- *   phases through a transaction coordinator, and the same measurement above puts a 5-item
- *   TransactWriteItems at p50 25.3 ms, 3.4 times its PutItem.
+ * Reads sit below writes (a write waits for a replica quorum); TransactWriteItems, for which AWS
+ * publishes no figure, is assumed at three single writes. The sources are cited where the report
+ * prints this table (bench/report/RESULTS.template.md, "Ranking with the latency model").
  */
-export const AWS_LATENCY_MS: Readonly<Record<string, number>> = {
-  GetItem: 4,
-  PutItem: 6,
-  UpdateItem: 6,
-  DeleteItem: 6,
-  Query: 5,
-  TransactWriteItems: 18,
-};
+export const AWS_LATENCY_MS: Readonly<Record<string, number>> = { GetItem: 4, PutItem: 6, UpdateItem: 6, DeleteItem: 6, Query: 5, TransactWriteItems: 18 };
 
 /** The operation a DynamoDB JSON request names: `X-Amz-Target: DynamoDB_20120810.PutItem`. */
 export function operationOf(target: string | string[] | undefined): string {
@@ -36,8 +20,8 @@ export function operationOf(target: string | string[] | undefined): string {
 /** Table set-up and anything not modelled passes without delay. */
 export const modelledDelayMs = (operation: string) => AWS_LATENCY_MS[operation] ?? 0;
 
+/** `endpoint`: point a DynamoDB client here instead of at DynamoDB Local. */
 export interface LatencyProxy {
-  /** Point a DynamoDB client here instead of at DynamoDB Local. */
   endpoint: string;
   close(): void;
 }

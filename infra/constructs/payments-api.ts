@@ -4,6 +4,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { IDEMPOTENCY_KEY_HEADER } from '../../lambda/idempotency/key';
+import { Resource, ROUTES } from '../../lambda/shared/routes';
 import { STRIPE_WEBHOOK_PATH } from '../../lambda/stripe/webhook';
 import { addProblemResponses } from './problem-responses';
 
@@ -107,27 +108,29 @@ export class PaymentsApi extends Construct {
     });
 
     // Every method under /payments, present and future, is authorized by the bearer key.
-    const payments = this.api.root.addResource('payments', {
+    const payments = this.api.root.addResource(Resource.Payments.slice(1), {
       defaultMethodOptions: { authorizer: props.authorizer, authorizationType: apigw.AuthorizationType.CUSTOM, apiKeyRequired: true },
     });
-    payments.addMethod('POST', integration, {
-      requestParameters: { [`method.request.header.${IDEMPOTENCY_KEY_HEADER}`]: true },
-      requestValidator: parametersOnly,
-    });
-    // The list: limit and starting_after are checked by the function (field-level problem+json).
-    payments.addMethod('GET', integration);
-    payments.addResource('{id}').addMethod('GET', integration, {
-      requestParameters: { 'method.request.path.id': true },
-    });
+    // What each method asks of API Gateway; the methods themselves are lambda/shared/routes.ts's.
+    // The list's limit and starting_after are checked by the function (field-level problem+json).
+    const methodOptions: Partial<Record<`${Resource} ${string}`, apigw.MethodOptions>> = {
+      [`${Resource.Payments} POST`]: { requestParameters: { [`method.request.header.${IDEMPOTENCY_KEY_HEADER}`]: true }, requestValidator: parametersOnly },
+      [`${Resource.Payment} GET`]: { requestParameters: { 'method.request.path.id': true } },
+    };
+    for (const [resource, route] of Object.entries(ROUTES) as [Resource, (typeof ROUTES)[Resource]][]) {
+      if (route.function !== 'payments') continue;
+      const node = resource === Resource.Payments ? payments : payments.resourceForPath(resource.slice(Resource.Payments.length + 1));
+      for (const method of route.methods) node.addMethod(method, integration, methodOptions[`${resource} ${method}`]);
+    }
 
     if (props.webhookHandler) {
       const webhooks = new apigw.LambdaIntegration(props.webhookHandler, { scopePermissionToMethod: false });
       // Outside the authorizer: Stripe sends no bearer key; the function checks the Stripe-Signature
       // of every request. The route's own throttle (deployOptions above) stands in for the usage plan.
+      const [webhookMethod] = ROUTES[Resource.StripeWebhook].methods;
       const webhook = this.api.root
-        .addResource('webhooks')
-        .addResource('stripe')
-        .addMethod('POST', webhooks, { authorizationType: apigw.AuthorizationType.NONE, apiKeyRequired: false });
+        .resourceForPath(Resource.StripeWebhook)
+        .addMethod(webhookMethod, webhooks, { authorizationType: apigw.AuthorizationType.NONE, apiKeyRequired: false });
       Validations.of(webhook).acknowledge({
         id: 'AwsSolutions-APIG4',
         reason:

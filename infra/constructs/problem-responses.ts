@@ -1,6 +1,7 @@
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import { PROBLEMS, type ProblemCode, problemType } from '../../lambda/http/problems';
 import { UNAUTHORIZED_DETAIL, WWW_AUTHENTICATE_BEARER } from '../../lambda/auth/config';
+import { ContentType } from '../../lambda/idempotency/http';
 import { IDEMPOTENCY_KEY_HEADER } from '../../lambda/idempotency/key';
 
 /** How API Gateway answers, on its own, a request it will not pass to the function. */
@@ -80,7 +81,7 @@ function problemTemplate(problem: GatewayProblem): string {
 /** Adds one Gateway Response per problem above to the API. */
 export function addProblemResponses(api: apigw.RestApi): void {
   for (const problem of GATEWAY_PROBLEMS) {
-    const staticHeaders = Object.entries({ 'Content-Type': 'application/problem+json', ...problem.headers });
+    const staticHeaders = Object.entries({ 'Content-Type': ContentType.Problem, ...problem.headers });
     api.addGatewayResponse(problem.type.responseType, {
       type: problem.type,
       statusCode: statusOf(problem) === undefined ? undefined : String(statusOf(problem)),
@@ -88,7 +89,7 @@ export function addProblemResponses(api: apigw.RestApi): void {
       responseHeaders: {
         ...Object.fromEntries(staticHeaders.map(([name, value]) => [name, `'${value}'`])),
         // Answers to a POST echo its Idempotency-Key, the gateway's own as much as the function's.
-        'Idempotency-Key': 'method.request.header.Idempotency-Key',
+        [IDEMPOTENCY_KEY_HEADER]: `method.request.header.${IDEMPOTENCY_KEY_HEADER}`,
       },
       templates: { 'application/json': problemTemplate(problem) },
     });

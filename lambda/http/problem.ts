@@ -1,45 +1,27 @@
-import { HttpError } from './errors';
-import { type FixedProblemCode, problemOf, problemType } from './problems';
-import { ContentType, type HttpResponse } from './types';
+import type middy from '@middy/core';
+import { errorResponse, problemResponse as layerProblemResponse } from '../idempotency/http';
+import { type FixedProblemCode, problemOf } from './problems';
+import type { HttpResponse } from './types';
 
 export { problemType } from './problems';
 
 /** A problem+json answer for a catalogue entry: its status and title come from the catalogue. */
 export function problemFor(code: FixedProblemCode, detail: string, extensions: Record<string, unknown> = {}, headers: Record<string, string> = {}): HttpResponse {
-  const { status, title } = problemOf(code);
-  return problemResponse(status, code, title, detail, extensions, headers);
-}
-
-export function problemResponse(
-  status: number,
-  code: FixedProblemCode,
-  title: string,
-  detail: string,
-  extensions: Record<string, unknown> = {},
-  headers: Record<string, string> = {},
-): HttpResponse {
-  const body = { type: problemType(code), title, status, detail, code, ...extensions };
-  return { statusCode: status, headers: { 'Content-Type': ContentType.Problem, ...headers }, body: JSON.stringify(body) };
+  return layerProblemResponse(problemOf(code), detail, { extensions, headers });
 }
 
 /**
- * The one place an error becomes an RFC 9457 answer. Unknown errors are 500s with a generic
- * detail: their message may name tables, tenants or internals, so it goes to the log only.
+ * The one place an error becomes an RFC 9457 answer: the layer's mapping (an HttpError its own
+ * problem, anything else a 500 whose detail never says more than the generic text).
  */
-export function errorToResponse(error: unknown, log: (message: string, fields: object) => void = logError): HttpResponse {
-  if (error instanceof HttpError) {
-    if (error.status >= 500) log('request failed', { code: error.code, error: describe(error.cause ?? error) });
-    const detail = error.status >= 500 && !error.detail ? 'The server could not complete the request.' : error.detail;
-    return problemResponse(error.status, error.code, error.title, detail, error.extensions, error.headers);
-  }
-  log('unexpected error', { error: describe(error) });
-  return problemFor('internal_error', 'The server could not complete the request.');
-}
+export const errorToResponse = (error: unknown, log?: (message: string, fields: object) => void): HttpResponse => errorResponse(error, { log });
 
-function describe(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-}
-
-function logError(message: string, fields: object): void {
-  console.error(JSON.stringify({ level: 'error', message, ...fields }));
-}
+/**
+ * The one `onError` that turns an error into its problem+json answer, for every chain of the
+ * product (the payments function, the webhook, the recovery worker's re-drive).
+ */
+export const problemAnswers = (): middy.MiddlewareObj<unknown, unknown> => ({
+  onError: (request) => {
+    request.response = errorToResponse(request.error);
+  },
+});

@@ -1,3 +1,5 @@
+import { DEFAULT_PROBLEM_TYPE_PREFIX, type IdempotencyProblemCode, IdempotencyProblems } from '../idempotency/http';
+
 /**
  * Every problem this product answers with, in one place: the function, local mode's emulated
  * gateway and the stack's API Gateway responses build their problem+json from these entries, and
@@ -18,15 +20,17 @@ export interface ProblemDefinition {
   readonly then: string;
 }
 
+/** A problem of the idempotency layer: its status and title are the layer's (lambda/idempotency/http.ts). */
+const layer = <C extends IdempotencyProblemCode>(code: C) => ({ status: IdempotencyProblems[code].status, title: IdempotencyProblems[code].title });
+
 const FIX = 'fix the request; the key stays free, so the corrected request may reuse it';
 const SAME_KEY = 'retry later with the same key';
 const NOT_STORED = 'no';
 
 const catalogue = {
-  idempotency_key_missing: { status: 400, title: 'Bad Request', by: ['function', 'gateway'], when: 'a POST without `Idempotency-Key`', stored: NOT_STORED, then: FIX },
+  idempotency_key_missing: { ...layer('idempotency_key_missing'), by: ['function', 'gateway'], when: 'a POST without `Idempotency-Key`', stored: NOT_STORED, then: FIX },
   idempotency_key_invalid: {
-    status: 400,
-    title: 'Bad Request',
+    ...layer('idempotency_key_invalid'),
     by: ['function'],
     when: 'the key is empty, over 255 characters, not visible ASCII, an sf-string with parameters, or sent twice with different values',
     stored: NOT_STORED,
@@ -41,7 +45,7 @@ const catalogue = {
     stored: NOT_STORED,
     then: FIX,
   },
-  invalid_body_encoding: { status: 400, title: 'Bad Request', by: ['function'], when: 'the body is not valid UTF-8 (or not valid base64 when flagged so)', stored: NOT_STORED, then: FIX },
+  invalid_body_encoding: { ...layer('invalid_body_encoding'), by: ['function'], when: 'the body is not valid UTF-8 (or not valid base64 when flagged so)', stored: NOT_STORED, then: FIX },
   invalid_payload: {
     status: 400,
     title: 'Bad Request',
@@ -110,8 +114,7 @@ const catalogue = {
   },
   method_not_allowed: { status: 405, title: 'Method Not Allowed', by: ['function', 'local'], when: 'a method the path does not serve (`Allow` lists those it does)', stored: NOT_STORED, then: FIX },
   request_in_progress: {
-    status: 409,
-    title: 'Conflict',
+    ...layer('request_in_progress'),
     by: ['function'],
     when: 'the same key and request is still being processed; `Retry-After` is when it is likely done',
     stored: NOT_STORED,
@@ -127,8 +130,7 @@ const catalogue = {
     then: FIX,
   },
   idempotency_key_reused: {
-    status: 422,
-    title: 'Unprocessable Content',
+    ...layer('idempotency_key_reused'),
     by: ['function'],
     when: 'the key was first used with another method, path or body (key order, whitespace and null-vs-absent do not count)',
     stored: 'no; the first request\'s record is untouched',
@@ -137,24 +139,21 @@ const catalogue = {
   too_many_requests: { status: 429, title: 'Too Many Requests', by: ['gateway'], when: "over the tenant's (or the webhook route's) rate limit; `Retry-After`", stored: NOT_STORED, then: SAME_KEY },
   headers_too_large: { status: 431, title: 'Request Header Fields Too Large', by: ['local'], when: 'local mode: the headers exceed 16 KB', stored: NOT_STORED, then: FIX },
   internal_error: {
-    status: 500,
-    title: 'Internal Server Error',
+    ...layer('internal_error'),
     by: ['function', 'gateway', 'local'],
     when: 'an unexpected failure (logged; the detail never says more), or a configuration error of API Gateway',
     stored: 'no: the key is released',
     then: SAME_KEY,
   },
   store_rejected: {
-    status: 500,
-    title: 'Internal Server Error',
+    ...layer('store_rejected'),
     by: ['function'],
     when: 'DynamoDB refused a write as invalid or the table is unusable (missing, no permission); no `Retry-After`',
     stored: 'for a payment, no (the record stays IN_PROGRESS with its charge, and recovery flags it); for other results of the layer, yes',
     then: 'an operator must fix the cause; retrying the same request cannot help',
   },
   response_too_large: {
-    status: 500,
-    title: 'Internal Server Error',
+    ...layer('response_too_large'),
     by: ['function'],
     when: 'the result is too large to store in one DynamoDB item (400 KB with its record)',
     stored: 'yes for results of the layer (the key never runs again); a payment is released like `store_rejected`',
@@ -209,8 +208,7 @@ const catalogue = {
     then: SAME_KEY,
   },
   store_unavailable: {
-    status: 503,
-    title: 'Service Unavailable',
+    ...layer('store_unavailable'),
     by: ['function'],
     when: "DynamoDB did not answer after the SDK's retries; `Retry-After`",
     stored: 'no; the outcome is unknown (after a claim nothing was done; after a charge the completing write may have failed)',
@@ -258,7 +256,6 @@ export function problemOf(code: FixedProblemCode): { code: FixedProblemCode; sta
 
 export const isProblemCode = (code: string): code is ProblemCode => Object.hasOwn(PROBLEMS, code);
 
-const PROBLEM_TYPE_PREFIX = 'urn:idempotent-payments:problem:';
 
 /** The problem `type` URI for a code. */
-export const problemType = (code: ProblemCode) => `${PROBLEM_TYPE_PREFIX}${code}`;
+export const problemType = (code: ProblemCode) => `${DEFAULT_PROBLEM_TYPE_PREFIX}${code}`;

@@ -1,28 +1,32 @@
 import { randomUUID } from 'node:crypto';
-import { type DynamoDBDocumentClient, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, PutCommand, TransactWriteCommand, type TransactWriteCommandInput, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
-import { KeyPrefix, TableSchema } from '../shared/table';
-import type { HttpResponse } from '../http/types';
+import type { HttpResponse } from './http';
 import { isConditionFailure, isTransactionCanceled, storeError, TRANSIENT_CANCELLATIONS, transactionReasons } from './dynamodb-errors';
 import { LeaseLostError, StoreRejectedError, StoreUnavailableError } from './errors';
 import { itemSizeBytes } from './item-size';
 import { encodeResponse, MAX_RECORD_BYTES, ResponseTooLargeError, roughStoredBytes, type StoredResponse } from './response-codec';
 import { conditionFailureItem, fromItem, toItem } from './record-item';
-import { type IdempotencyRecord, isLeaseActive, RecordStatus } from './record';
+import { decide } from './decide';
+import { type IdempotencyRecord, newRecord, RecordStatus } from './record';
 import { keyDigest } from './record-key';
-import type { ClaimOutcome, ClaimRequest, IdempotencyStore, RecordAttachment, TransactWriteItem } from './store';
+import { DEFAULT_TABLE_LAYOUT, RECOVERY_INDEX, type TableLayout, tableLayout } from './table-layout';
+import type { ClaimOutcome, ClaimRequest, IdempotencyStore, RecordAttachment } from './store';
+
+/** One write of the handler's own, committed in the same transaction as the completion. */
+export type TransactWriteItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
 export interface DynamoDbStoreOptions {
   documentClient: DynamoDBDocumentClient;
   tableName: string;
   /** Retention of a completed record, counted from its completion, in seconds. */
   ttlSeconds: number;
+  /** Where the records live in the table. @default DEFAULT_TABLE_LAYOUT */
+  layout?: Partial<TableLayout>;
 }
 
-/** Attribute names used in expressions; the key and TTL names come from the shared schema. */
+/** Attribute names used in expressions; the key and TTL names (`#pk`, `#expires`) come from the layout. */
 const NAMES = {
-  '#pk': TableSchema.partitionKey,
-  '#expires': TableSchema.ttlAttribute,
   '#status': 'status',
   '#leaseToken': 'leaseToken',
   '#leaseUntil': 'leaseUntilEpochMs',
@@ -30,8 +34,7 @@ const NAMES = {
   '#request': 'request',
 } as const;
 
-/** DynamoDB rejects names an expression does not use, so each write lists just its own. */
-const names = (...keys: (keyof typeof NAMES)[]) => Object.fromEntries(keys.map((k) => [k, NAMES[k]]));
+type Name = keyof typeof NAMES | '#pk' | '#expires';
 
 // Condition clauses, named so each write reads as the rule it enforces.
 const NO_RECORD = 'attribute_not_exists(#pk)';
@@ -45,11 +48,25 @@ const LEASE_LAPSED = '#leaseUntil <= :nowMs';
  * The DynamoDB adapter of the idempotency store. Every write is conditional; a failed condition
  * comes back with the item that failed it (ALL_OLD), so no write is ever followed by a read.
  */
-export class DynamoDbIdempotencyStore implements IdempotencyStore {
-  constructor(private readonly options: DynamoDbStoreOptions) {}
+export class DynamoDbIdempotencyStore implements IdempotencyStore<TransactWriteItem> {
+  private readonly layout: TableLayout;
+  constructor(private readonly options: DynamoDbStoreOptions) {
+    this.layout = tableLayout(options.layout);
+  }
 
+  /** The partition key of the record of (tenant, key). */
   recordKey(tenant: string, key: string): string {
-    return recordKeyFor(keyDigest(tenant, key));
+    return recordKeyFor(keyDigest(tenant, key), this.layout);
+  }
+
+  /** DynamoDB rejects names an expression does not use, so each write lists just its own. */
+  private names(...keys: Name[]): Record<string, string> {
+    const all: Record<Name, string> = { ...NAMES, '#pk': this.layout.keyAttribute, '#expires': this.layout.ttlAttribute };
+    return Object.fromEntries(keys.map((k) => [k, all[k]]));
+  }
+
+  private key(record: IdempotencyRecord) {
+    return { [this.layout.keyAttribute]: record.recordKey };
   }
 
   async claim(request: ClaimRequest): Promise<ClaimOutcome> {
@@ -65,30 +82,19 @@ export class DynamoDbIdempotencyStore implements IdempotencyStore {
 
   private async create(request: ClaimRequest): Promise<ClaimOutcome> {
     const digest = keyDigest(request.tenant, request.key);
-    const pk = recordKeyFor(digest);
     const record: IdempotencyRecord = {
-      pk,
-      tenant: request.tenant,
-      idempotencyKey: request.key,
-      status: RecordStatus.InProgress,
-      fingerprint: request.fingerprint,
-      executionId: randomUUID(),
-      leaseToken: randomUUID(),
-      leaseUntilEpochMs: request.leaseUntilEpochMs,
-      leasedAtEpochMs: request.nowMs,
-      createdAtEpochMs: request.nowMs,
-      claimCount: 1,
-      // Recoverable: the request to run again, and a place in the recovery index (same PutItem).
-      ...(request.request ? { request: request.request, recoveryShard: recoveryShardFor(digest, 'due') } : {}),
+      ...newRecord(request, recordKeyFor(digest, this.layout)),
+      // Recoverable: a place in the recovery index, written by the same PutItem.
+      ...(request.request ? { recoveryShard: recoveryShardFor(digest, 'due') } : {}),
     };
     try {
       // Timeline: no record -> ours; a completed result past its retention -> ours, as a new request.
       await this.options.documentClient.send(
         new PutCommand({
           TableName: this.options.tableName,
-          Item: toItem(record),
+          Item: toItem(record, this.layout),
           ConditionExpression: `${NO_RECORD} OR ${COMPLETED_AND_EXPIRED}`,
-          ExpressionAttributeNames: names('#pk', '#expires', '#status'),
+          ExpressionAttributeNames: this.names('#pk', '#expires', '#status'),
           ExpressionAttributeValues: {
             ':nowSeconds': Math.floor(request.nowMs / 1000),
             ':completed': RecordStatus.Completed,
@@ -98,7 +104,7 @@ export class DynamoDbIdempotencyStore implements IdempotencyStore {
       );
       return { kind: 'claimed', record, takeover: false };
     } catch (error) {
-      const existing = conditionFailureItem(error);
+      const existing = conditionFailureItem(error, this.layout);
       // Our own write, applied once already: the SDK retried a PutItem whose answer was lost.
       if (existing?.leaseToken === record.leaseToken) return { kind: 'claimed', record, takeover: false };
       if (existing) return { kind: 'existing', record: existing };
@@ -118,10 +124,10 @@ export class DynamoDbIdempotencyStore implements IdempotencyStore {
       await this.options.documentClient.send(
         new UpdateCommand({
           TableName: this.options.tableName,
-          Key: { [TableSchema.partitionKey]: existing.pk },
+          Key: this.key(existing),
           UpdateExpression: 'SET #leaseToken = :newToken, #leaseUntil = :leaseUntil, leasedAtEpochMs = :nowMs ADD claimCount :one',
           ConditionExpression: `${HELD_BY_US} AND ${LEASE_LAPSED}`,
-          ExpressionAttributeNames: names('#status', '#leaseToken', '#leaseUntil'),
+          ExpressionAttributeNames: this.names('#status', '#leaseToken', '#leaseUntil'),
           ExpressionAttributeValues: {
             ':inProgress': RecordStatus.InProgress,
             ':leaseToken': existing.leaseToken,
@@ -136,7 +142,7 @@ export class DynamoDbIdempotencyStore implements IdempotencyStore {
       const record = { ...existing, leaseToken, leaseUntilEpochMs, leasedAtEpochMs: nowMs, claimCount: existing.claimCount + 1 };
       return { kind: 'claimed', record, takeover: true };
     } catch (error) {
-      const current = conditionFailureItem(error);
+      const current = conditionFailureItem(error, this.layout);
       // Applied once already, answer lost, retried by the SDK: the takeover is ours.
       if (current?.leaseToken === leaseToken && current.status === RecordStatus.InProgress) {
         const record = { ...existing, leaseToken, leaseUntilEpochMs, leasedAtEpochMs: nowMs, claimCount: current.claimCount };
@@ -161,19 +167,19 @@ export class DynamoDbIdempotencyStore implements IdempotencyStore {
     const expiresAtEpochSeconds = attachment.retainForever ? undefined : Math.floor(nowMs / 1000) + this.options.ttlSeconds;
     const { request: _request, recovery: _recovery, recoveryShard: _shard, ...kept } = record;
     const completed: IdempotencyRecord = { ...kept, status: RecordStatus.Completed, completedAtEpochMs: nowMs, expiresAtEpochSeconds, response };
-    const attached = attachedAttributes(attachment.attributes);
-    assertFits(completed, stored, attachment.attributes);
+    const attached = attachedAttributes(attachment.attributes, this.layout);
+    assertFits(toItem(completed, this.layout), stored, attachment.attributes);
     const sets = ['#status = :completed', '#response = :response', 'completedAtEpochMs = :nowMs', ...attached.sets];
     if (expiresAtEpochSeconds !== undefined) sets.push('#expires = :expires');
     const update = {
       TableName: this.options.tableName,
-      Key: { [TableSchema.partitionKey]: record.pk },
+      Key: this.key(record),
       // A completed record leaves the recovery index and drops what only a re-drive needed.
       UpdateExpression: `SET ${sets.join(', ')} REMOVE recoveryShard, #request, recovery`,
       // Timeline: only the holder of the current lease may complete; a zombie's token is stale.
       ConditionExpression: HELD_BY_US,
       ExpressionAttributeNames: {
-        ...names('#status', '#leaseToken', '#response', '#request', ...(expiresAtEpochSeconds === undefined ? [] : (['#expires'] as const))),
+        ...this.names('#status', '#leaseToken', '#response', '#request', ...(expiresAtEpochSeconds === undefined ? [] : (['#expires'] as const))),
         ...attached.names,
       },
       ExpressionAttributeValues: {
@@ -204,7 +210,7 @@ export class DynamoDbIdempotencyStore implements IdempotencyStore {
       return completed;
     } catch (error) {
       // An UpdateItem applied once already and retried by the SDK finds our own completion.
-      const current = conditionFailureItem(error);
+      const current = conditionFailureItem(error, this.layout);
       if (current?.status === RecordStatus.Completed && current.leaseToken === record.leaseToken) return current;
       throw this.fencedOr(error);
     }
@@ -216,10 +222,10 @@ export class DynamoDbIdempotencyStore implements IdempotencyStore {
       await this.options.documentClient.send(
         new UpdateCommand({
           TableName: this.options.tableName,
-          Key: { [TableSchema.partitionKey]: record.pk },
+          Key: this.key(record),
           UpdateExpression: 'SET #leaseUntil = :nowMs',
           ConditionExpression: HELD_BY_US,
-          ExpressionAttributeNames: names('#status', '#leaseToken', '#leaseUntil'),
+          ExpressionAttributeNames: this.names('#status', '#leaseToken', '#leaseUntil'),
           ExpressionAttributeValues: { ':inProgress': RecordStatus.InProgress, ':leaseToken': record.leaseToken, ':nowMs': nowMs },
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
@@ -231,11 +237,11 @@ export class DynamoDbIdempotencyStore implements IdempotencyStore {
 
   /** A failed condition on our record means we lost the lease; anything else is the store failing. */
   private fencedOr(error: unknown): Error {
-    if (isConditionFailure(error)) return new LeaseLostError(conditionFailureItem(error));
+    if (isConditionFailure(error)) return new LeaseLostError(conditionFailureItem(error, this.layout));
     if (isTransactionCanceled(error)) {
       const [recordReason] = transactionReasons(error);
       if (recordReason?.Code === 'ConditionalCheckFailed') {
-        return new LeaseLostError(recordReason.Item ? fromItem(recordReason.Item) : undefined);
+        return new LeaseLostError(recordReason.Item ? fromItem(recordReason.Item, this.layout) : undefined);
       }
       // Throttled, or in conflict with another write to one of the items: nothing was written, the
       // SDK does not retry a cancelled transaction, and the same completion can succeed later.
@@ -250,24 +256,22 @@ export class DynamoDbIdempotencyStore implements IdempotencyStore {
 }
 
 /** The partition key of the record whose (tenant, key) has this digest. */
-export const recordKeyFor = (digest: string) => `${KeyPrefix.Idempotency}${digest}`;
+export const recordKeyFor = (digest: string, layout: Pick<TableLayout, 'keyPrefix'> = DEFAULT_TABLE_LAYOUT) => `${layout.keyPrefix}${digest}`;
 
 /** The record's recovery index partition: its digest picks one of the shards, evenly. */
 export const recoveryShardFor = (digest: string, state: 'due' | 'attention') =>
-  `${state}#${Number.parseInt(digest.slice(0, 4), 16) % TableSchema.recoveryIndex.shards}`;
+  `${state}#${Number.parseInt(digest.slice(0, 4), 16) % RECOVERY_INDEX.shards}`;
 
 /** Two (tenant, key) pairs under one digest: never answer one with the other's record. */
 function assertSameKey(record: IdempotencyRecord, request: ClaimRequest): void {
   if (record.tenant === request.tenant && record.idempotencyKey === request.key) return;
-  throw new StoreRejectedError(new Error(`record ${record.pk} belongs to another (tenant, key): a digest collision`));
+  throw new StoreRejectedError(new Error(`record ${record.recordKey} belongs to another (tenant, key): a digest collision`));
 }
 
-/** Attribute names the record itself uses; a handler's attachment may not overwrite them. */
+/** Attribute names the record itself uses (besides the layout's key and TTL); a handler's attachment may not overwrite them. */
 const RECORD_ATTRIBUTES = new Set([
-  TableSchema.partitionKey,
   'recoveryShard',
   'recovery',
-  TableSchema.ttlAttribute,
   ...Object.values(NAMES),
   'tenant',
   'idempotencyKey',
@@ -280,12 +284,12 @@ const RECORD_ATTRIBUTES = new Set([
 ]);
 
 /** `SET` clauses, names and values for the attachment's attributes (`#a0 = :a0`, ...). */
-function attachedAttributes(attributes: Record<string, unknown>) {
+function attachedAttributes(attributes: Record<string, unknown>, layout: TableLayout) {
   const sets: string[] = [];
   const attributeNames: Record<string, string> = {};
   const values: Record<string, unknown> = {};
   Object.entries(attributes).forEach(([name, value], i) => {
-    if (RECORD_ATTRIBUTES.has(name)) throw new Error(`attachment attribute "${name}" is one of the record's own`);
+    if (RECORD_ATTRIBUTES.has(name) || name === layout.keyAttribute || name === layout.ttlAttribute) throw new Error(`attachment attribute "${name}" is one of the record's own`);
     sets.push(`#a${i} = :a${i}`);
     attributeNames[`#a${i}`] = name;
     values[`:a${i}`] = value;
@@ -293,19 +297,17 @@ function attachedAttributes(attributes: Record<string, unknown>) {
   return { sets, names: attributeNames, values };
 }
 
-/** An IN_PROGRESS record for the same request whose holder's lease lapsed, however old. */
-function canTakeOver(record: IdempotencyRecord, request: ClaimRequest): boolean {
-  return record.status === RecordStatus.InProgress && record.fingerprint === request.fingerprint && !isLeaseActive(record, request.nowMs);
-}
+/** An IN_PROGRESS record for the same request whose holder's lease lapsed, however old (`decide`'s rule). */
+const canTakeOver = (record: IdempotencyRecord, request: ClaimRequest) => decide(record, request).kind === 'takeover';
 
 /**
  * Refuses, before any write, a completed record DynamoDB would reject for size. The cheap bound
  * settles almost every response; the exact count (DynamoDB's sizing rules) runs only near the limit.
  */
-function assertFits(completed: IdempotencyRecord, stored: StoredResponse, attributes: Record<string, unknown>): void {
+function assertFits(completedItem: Record<string, unknown>, stored: StoredResponse, attributes: Record<string, unknown>): void {
   const attachedBytes = Object.keys(attributes).length === 0 ? 0 : Buffer.byteLength(JSON.stringify(attributes));
   if (roughStoredBytes(stored) + attachedBytes + ROUGH_RECORD_BYTES <= MAX_RECORD_BYTES) return;
-  const item = { ...toItem(completed), ...attributes, response: stored };
+  const item = { ...completedItem, ...attributes, response: stored };
   const bytes = itemSizeBytes(marshall(item, { removeUndefinedValues: true, convertClassInstanceToMap: true }));
   if (bytes > MAX_RECORD_BYTES) throw new ResponseTooLargeError(bytes);
 }

@@ -1,11 +1,12 @@
-import { HttpError, retryAfterSeconds } from '../http/errors';
+import { HttpError, IdempotencyProblems, retryAfterSeconds } from './http';
+import type { IdempotencyRecord } from './record';
 
 /** 409: the first request with this key is still running; retry after its lease lapses. */
 export class RequestInProgressError extends HttpError {
   override name = 'RequestInProgressError';
   constructor(retryAfterMs: number) {
     const seconds = retryAfterSeconds(retryAfterMs);
-    super('request_in_progress', `A request with this Idempotency-Key is still being processed. Retry in ${seconds} s.`, {
+    super(IdempotencyProblems.request_in_progress, `A request with this Idempotency-Key is still being processed. Retry in ${seconds} s.`, {
       headers: { 'Retry-After': String(seconds) },
     });
   }
@@ -16,7 +17,7 @@ export class KeyReusedError extends HttpError {
   override name = 'KeyReusedError';
   constructor() {
     super(
-      'idempotency_key_reused',
+      IdempotencyProblems.idempotency_key_reused,
       'This Idempotency-Key was already used with a different request. Use a new key for a new operation.',
     );
   }
@@ -30,7 +31,7 @@ export class KeyReusedError extends HttpError {
 export class StoreUnavailableError extends HttpError {
   override name = 'StoreUnavailableError';
   constructor(cause: unknown, detail = 'The idempotency store is unavailable. Retry with the same Idempotency-Key.') {
-    super('store_unavailable', detail, { cause, headers: { 'Retry-After': String(retryAfterSeconds(1_000)) } });
+    super(IdempotencyProblems.store_unavailable, detail, { cause, headers: { 'Retry-After': String(retryAfterSeconds(1_000)) } });
   }
 }
 
@@ -43,7 +44,7 @@ export class StoreUnavailableError extends HttpError {
 export class StoreRejectedError extends HttpError {
   override name = 'StoreRejectedError';
   constructor(cause: unknown) {
-    super('store_rejected', 'The idempotency store refused this write as invalid; retrying the same request will not help.', {
+    super(IdempotencyProblems.store_rejected, 'The idempotency store refused this write as invalid; retrying the same request will not help.', {
       cause,
     });
   }
@@ -55,7 +56,7 @@ export class StoreRejectedError extends HttpError {
  */
 export class LeaseLostError extends Error {
   override name = 'LeaseLostError';
-  constructor(readonly current: import('./record').IdempotencyRecord | undefined) {
+  constructor(readonly current: IdempotencyRecord | undefined) {
     super('the idempotency lease was lost to another invocation');
   }
 }

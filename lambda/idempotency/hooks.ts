@@ -1,6 +1,5 @@
 import type { Context } from 'aws-lambda';
-import type { HttpResponse } from '../http/types';
-import { HttpError } from '../http/errors';
+import { HttpError, type HttpResponse } from './http';
 import { KeyReusedError, StoreRejectedError, StoreUnavailableError } from './errors';
 import { ResponseTooLargeError } from './response-codec';
 

@@ -1,4 +1,4 @@
-import { badRequest } from '../http/errors';
+import { HttpError, type HttpRequest, IdempotencyProblems } from './http';
 
 export const IDEMPOTENCY_KEY_HEADER = 'Idempotency-Key';
 export const MAX_KEY_LENGTH = 255;
@@ -37,9 +37,26 @@ export function parseIdempotencyKey(raw: string | undefined): KeyParseResult {
   return { ok: true, key };
 }
 
-/** Parses the header value or throws the 400 the SPEC asks for. */
-export function requireIdempotencyKey(raw: string | undefined): string {
-  const result = parseIdempotencyKey(raw);
+
+const parsedKeys = new WeakMap<HttpRequest, KeyParseResult>();
+
+/**
+ * The request's `Idempotency-Key`, parsed once per request whoever asks (the middleware, an
+ * answer that echoes the key): later calls get the first parse.
+ */
+export function requestKey(request: HttpRequest): KeyParseResult {
+  let parsed = parsedKeys.get(request);
+  if (!parsed) parsedKeys.set(request, (parsed = parseIdempotencyKey(request.headers[IDEMPOTENCY_KEY_HEADER.toLowerCase()])));
+  return parsed;
+}
+
+/** The request's key, or the 400 the SPEC asks for when it is missing or invalid. */
+export const requireRequestKey = (request: HttpRequest): string => keyOrThrow(requestKey(request));
+
+/** Parses a header value or throws the 400 the SPEC asks for. */
+export const requireIdempotencyKey = (raw: string | undefined): string => keyOrThrow(parseIdempotencyKey(raw));
+
+function keyOrThrow(result: KeyParseResult): string {
   if (result.ok) return result.key;
-  throw badRequest(result.missing ? 'idempotency_key_missing' : 'idempotency_key_invalid', result.reason);
+  throw new HttpError(IdempotencyProblems[result.missing ? 'idempotency_key_missing' : 'idempotency_key_invalid'], result.reason);
 }

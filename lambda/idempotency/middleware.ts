@@ -1,9 +1,9 @@
 import type middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import type { HttpRequest, HttpResponse } from '../http/types';
-import { problemResponse } from '../http/problem';
+import { type HttpRequest, type HttpResponse, problemResponse } from './http';
 import { KeyReusedError, LeaseLostError, RequestInProgressError, StoreRejectedError } from './errors';
 import { ExecutionDurations } from './execution-durations';
+import { eventResultFor } from './http-events';
 import { requestFingerprint } from './fingerprint';
 import {
   answered,
@@ -16,11 +16,12 @@ import {
   notifyHooks,
   type Report,
 } from './hooks';
-import { IDEMPOTENCY_KEY_HEADER, requireIdempotencyKey } from './key';
-import { type IdempotencyRecord, RecordStatus } from './record';
+import { requireRequestKey } from './key';
+import { decide } from './decide';
+import type { IdempotencyRecord, RecordAnswer } from './record';
 import type { ReplayCache } from './replay-cache';
 import { ResponseTooLargeError } from './response-codec';
-import type { IdempotencyStore, RecordAttachment, TransactWriteItem } from './store';
+import type { IdempotencyStore, RecordAttachment } from './store';
 
 export const REPLAYED_HEADER = 'Idempotent-Replayed';
 
@@ -30,8 +31,8 @@ export const REPLAYED_HEADER = 'Idempotent-Replayed';
  */
 export const DEFAULT_LEASE_MARGIN_MS = 1_000;
 
-export interface IdempotencyOptions {
-  store: IdempotencyStore;
+export interface IdempotencyOptions<Write = never> {
+  store: IdempotencyStore<Write>;
   /**
    * Lease when the context cannot tell the remaining time (tests, scripts), in ms.
    * @default 30000
@@ -60,10 +61,15 @@ export interface IdempotencyOptions {
   recoverable?: boolean;
   /** Callbacks told how each request was settled, for the caller's own telemetry. @default none */
   hooks?: IdempotencyHooks;
+  /**
+   * The request's idempotency key. Throw an HttpError to refuse the request (nothing is written).
+   * @default the `Idempotency-Key` header, parsed by parseIdempotencyKey (a 400 when missing or invalid)
+   */
+  keyOf?: (request: HttpRequest) => string;
 }
 
-/** What the wrapped handler sees of its claim, as `context.idempotency`. */
-export interface IdempotencyContext {
+/** What the wrapped handler knows of its claim: `getIdempotency(context)`. */
+export interface IdempotencyClaim<Write = unknown> {
   tenant: string;
   key: string;
   /** Stable across retries and lease takeovers: derive downstream idempotency keys from it. */
@@ -77,7 +83,7 @@ export interface IdempotencyContext {
    * Adds writes of other items that must commit together with the completion of the record (or
    * not at all). They turn the completion into a transaction: prefer `attachToRecord`.
    */
-  addWrites(...items: TransactWriteItem[]): void;
+  addWrites(...items: Write[]): void;
   /**
    * Keeps these attributes on the record itself, set by the completing write (one single-item
    * write, no transaction); with `retainForever`, the record outlives the retention.
@@ -85,12 +91,24 @@ export interface IdempotencyContext {
   attachToRecord(attributes: Record<string, unknown>, options?: { retainForever?: boolean }): void;
 }
 
-export type IdempotentContext = Context & { idempotency: IdempotencyContext };
+/** A Lambda context the middleware claimed a key for. */
+export type IdempotentContext<Write = unknown> = Context & { idempotency: IdempotencyClaim<Write> };
 
-interface ClaimState {
+/**
+ * The claim the middleware made for this invocation, for the handler it wraps. Throws when the
+ * middleware did not claim (the request was not one it applies to, or the handler is not behind it):
+ * a handler that needs its execution id must not run without one.
+ */
+export function getIdempotency<Write = unknown>(context: Context): IdempotencyClaim<Write> {
+  const claim = (context as Partial<IdempotentContext<Write>>).idempotency;
+  if (!claim) throw new Error('no idempotency claim on this context: is the handler wrapped by the idempotency middleware, and does the request apply?');
+  return claim;
+}
+
+interface ClaimState<Write> {
   record: IdempotencyRecord;
   key: string;
-  writes: TransactWriteItem[];
+  writes: Write[];
   attachment: RecordAttachment;
   /** For the hooks: how the key was claimed and how long each phase took (monotonic ms). */
   takeover: boolean;
@@ -102,29 +120,32 @@ const STATE = 'idempotency';
 type Request = middy.Request<HttpRequest, HttpResponse, Error, Context, Record<string, unknown>>;
 
 /** `before` claims or answers from the record, `after` completes, `onError` releases. */
-export function idempotency(options: IdempotencyOptions): middy.MiddlewareObj<HttpRequest, HttpResponse, Error, Context> {
+export function idempotency<Write = never>(options: IdempotencyOptions<Write>): middy.MiddlewareObj<HttpRequest, HttpResponse, Error, Context> {
   const now = options.now ?? Date.now;
   const defaultLeaseMs = options.defaultLeaseMs ?? 30_000;
   const leaseMarginMs = options.leaseMarginMs ?? DEFAULT_LEASE_MARGIN_MS;
   const appliesTo = options.appliesTo ?? ((request: HttpRequest) => request.method === 'POST');
+  const keyOf = options.keyOf ?? requireRequestKey;
   const durations = new ExecutionDurations();
-  const answer = (record: RecordView, fingerprint: string, nowMs: number) => answerFromRecord(record, fingerprint, nowMs, durations);
+  const answer = (record: RecordAnswer, fingerprint: string, nowMs: number) => answerFromRecord(record, fingerprint, nowMs, durations);
   const hooks = options.hooks;
-  const reporter = (request: Request, key: string): Report =>
-    hooks ? (fields) => notifyHooks(hooks, { ...fields, tenant: request.event.tenant, key, context: request.context }) : () => {};
+  // The tenant and key as claimed, never read back from the event, which the handler may have changed.
+  const reporter = (request: Request, tenant: string, key: string): Report =>
+    hooks ? (fields) => notifyHooks(hooks, { ...fields, tenant, key, context: request.context }) : () => {};
 
-  const before = async (request: Request): Promise<HttpResponse | undefined> => {
+  const before = async (request: Request): Promise<unknown> => {
     const event = request.event;
     if (!appliesTo(event)) return undefined;
-    const key = requireIdempotencyKey(event.headers[IDEMPOTENCY_KEY_HEADER.toLowerCase()]);
+    const key = keyOf(event);
     // The validated body when there is one, so what validation treats as equal (null vs absent,
     // `{}` vs no metadata) is the same request here too.
     const body = event.parsedBody === undefined ? event.body : JSON.stringify(event.parsedBody);
     const fingerprint = requestFingerprint(event.method, event.path, body);
     const nowMs = now();
-    const report = reporter(request, key);
+    const report = reporter(request, event.tenant, key);
     const cached = options.cache?.get(event.tenant, key, nowMs);
-    if (cached) return answered(() => answer(cached, fingerprint, nowMs), report, { source: 'cache', durationsMs: {} });
+    // An early answer skips every `after` in the chain, httpEvents' too: it goes out in the event's shape from here.
+    if (cached) return eventResultFor(request, answered(() => answer(cached, fingerprint, nowMs), report, { source: 'cache', durationsMs: {} }));
     const remainingMs = request.context.getRemainingTimeInMillis?.() ?? defaultLeaseMs;
     const claimStartedAtMs = monotonicMs();
     let outcome;
@@ -146,10 +167,10 @@ export function idempotency(options: IdempotencyOptions): middy.MiddlewareObj<Ht
     if (outcome.kind === 'existing') {
       options.cache?.put(event.tenant, key, record, nowMs);
       const fields = { source: 'store', executionId: record.executionId, claimCount: record.claimCount, durationsMs } as const;
-      return answered(() => answer(record, fingerprint, nowMs), report, fields);
+      return eventResultFor(request, answered(() => answer(record, fingerprint, nowMs), report, fields));
     }
 
-    const state: ClaimState = {
+    const state: ClaimState<Write> = {
       record,
       key,
       writes: [],
@@ -159,7 +180,7 @@ export function idempotency(options: IdempotencyOptions): middy.MiddlewareObj<Ht
       handlerStartedAtMs: monotonicMs(),
     };
     request.internal[STATE] = state;
-    (request.context as IdempotentContext).idempotency = {
+    (request.context as IdempotentContext<Write>).idempotency = {
       tenant: event.tenant,
       key,
       executionId: outcome.record.executionId,
@@ -176,16 +197,16 @@ export function idempotency(options: IdempotencyOptions): middy.MiddlewareObj<Ht
   };
 
   const after = async (request: Request): Promise<void> => {
-    const state = request.internal[STATE] as ClaimState | undefined;
+    const state = request.internal[STATE] as ClaimState<Write> | undefined;
     if (!state || !request.response) return;
     state.durationsMs.handler = monotonicMs() - state.handlerStartedAtMs;
     if (request.response.statusCode >= 500) return release(request); // a failure is not a result
     delete request.internal[STATE];
-    const report = reporter(request, state.key);
+    const report = reporter(request, state.record.tenant, state.key);
     const completionStartedAtMs = monotonicMs();
     const finished = () => ({ ...claimFields(state), durationsMs: { ...state.durationsMs, completion: monotonicMs() - completionStartedAtMs } });
     try {
-      const { response, rejectedCode } = await complete(state, request.response, request.event.tenant);
+      const { response, rejectedCode } = await complete(state, request.response);
       request.response = response;
       const outcome = rejectedCode ? IdempotencyOutcome.StoreRejected : state.takeover ? IdempotencyOutcome.Takeover : IdempotencyOutcome.Executed;
       report({ ...finished(), outcome, statusCode: response.statusCode, ...(rejectedCode ? { errorCode: rejectedCode } : {}) });
@@ -201,7 +222,7 @@ export function idempotency(options: IdempotencyOptions): middy.MiddlewareObj<Ht
         throw new RequestInProgressError(1_000);
       }
       const current = error.current;
-      options.cache?.put(request.event.tenant, state.key, current, now());
+      options.cache?.put(state.record.tenant, state.key, current, now());
       request.response = answered(() => answer(current, state.record.fingerprint, now()), report, finished(), IdempotencyOutcome.LeaseLost);
     }
   };
@@ -215,7 +236,7 @@ export function idempotency(options: IdempotencyOptions): middy.MiddlewareObj<Ht
    * retries or recovery keep meeting the refusal until it is fixed or flagged for attention.
    * With the code of the refusal when the record completed with that 500.
    */
-  const complete = async (state: ClaimState, response: HttpResponse, tenant: string): Promise<{ response: HttpResponse; rejectedCode?: string }> => {
+  const complete = async (state: ClaimState<Write>, response: HttpResponse): Promise<{ response: HttpResponse; rejectedCode?: string }> => {
     let completed: IdempotencyRecord;
     let rejectedCode: string | undefined;
     try {
@@ -225,30 +246,31 @@ export function idempotency(options: IdempotencyOptions): middy.MiddlewareObj<Ht
       const unstorable = error instanceof ResponseTooLargeError || (error instanceof StoreRejectedError && state.writes.length === 0);
       if (!unstorable || state.attachment.retainForever) throw error;
       console.error(JSON.stringify({ level: 'error', message: 'result could not be stored; completing with a 500', code: error.code, error: String(error.cause) }));
-      completed = await options.store.complete(state.record, problemResponse(error.status, error.code, error.title, error.detail), [], now());
+      completed = await options.store.complete(state.record, problemResponse(error, error.detail), [], now());
       rejectedCode = error.code;
     }
     const nowMs = now();
     durations.record(nowMs - state.record.leasedAtEpochMs);
-    options.cache?.put(tenant, state.key, completed, nowMs);
+    options.cache?.put(state.record.tenant, state.key, completed, nowMs);
     return { response: completed.response!, rejectedCode };
   };
 
   const release = async (request: Request): Promise<void> => {
-    const state = request.internal[STATE] as ClaimState | undefined;
+    const state = request.internal[STATE] as ClaimState<Write> | undefined;
     if (!state) return;
     delete request.internal[STATE];
     state.durationsMs.handler ??= monotonicMs() - state.handlerStartedAtMs; // the handler threw
     const releaseStartedAtMs = monotonicMs();
     let releaseFailed = false;
     try {
-      await options.store.release(state.record, now());
+      // middy stopped waiting, the handler did not stop: its lease stays until it lapses (a retry then takes over).
+      if (!isEarlyTimeout(request.error)) await options.store.release(state.record, now());
     } catch (error) {
       releaseFailed = true;
       // The lease lapses by itself; a failed release only delays the retry until then.
       console.warn(JSON.stringify({ level: 'warn', message: 'could not release idempotency lease', error: String(error) }));
     }
-    reporter(request, state.key)({
+    reporter(request, state.record.tenant, state.key)({
       ...claimFields(state),
       // Thrown (onError), or a 5xx answer (after).
       ...failureOf(request.error, request.response?.statusCode ?? 500),
@@ -260,19 +282,22 @@ export function idempotency(options: IdempotencyOptions): middy.MiddlewareObj<Ht
   return { before, after, onError: release };
 }
 
-/** The parts of a record that decide how it answers a request that did not claim it. */
-export type RecordView = Pick<IdempotencyRecord, 'fingerprint' | 'status' | 'response' | 'leaseUntilEpochMs' | 'leasedAtEpochMs'>;
-
-/** The answer a record gives a request that did not claim it: 422, replay, or 409. */
-export function answerFromRecord(record: RecordView, fingerprint: string, nowMs: number, durations: ExecutionDurations): HttpResponse {
-  if (record.fingerprint !== fingerprint) throw new KeyReusedError();
-  if (record.status === RecordStatus.Completed && record.response) return replay(record.response);
-  // Records written before leasedAtEpochMs existed: assume the holder just started.
-  throw new RequestInProgressError(durations.retryAfterMs(record.leasedAtEpochMs ?? nowMs, record.leaseUntilEpochMs, nowMs));
+/** The answer a record gives a request that did not claim it: a replay, or a thrown 422 or 409. */
+export function answerFromRecord(record: RecordAnswer, fingerprint: string, nowMs: number, durations: ExecutionDurations): HttpResponse {
+  const decision = decide(record, { fingerprint, nowMs });
+  if (decision.kind === 'replay') return replay(decision.response);
+  if (decision.kind === 'mismatch') throw new KeyReusedError();
+  // The store found the key held, and it is free by now (the lease lapsed, the result expired): a retry claims it.
+  if (decision.kind !== 'in_progress') throw new RequestInProgressError(1_000);
+  throw new RequestInProgressError(durations.retryAfterMs(decision.leasedAtEpochMs, decision.leaseUntilEpochMs, nowMs));
 }
 
+/** middy's `timeoutEarlyInMillis` fired: it abandoned the handler's promise, which may still be running. */
+const isEarlyTimeout = (error: unknown) =>
+  error instanceof Error && error.name === 'TimeoutError' && (error.cause as { package?: unknown } | undefined)?.package === '@middy/core';
+
 /** What every event about a claimed record says of the claim. */
-const claimFields = (state: ClaimState) => ({ executionId: state.record.executionId, claimCount: state.record.claimCount, takeover: state.takeover });
+const claimFields = (state: ClaimState<unknown>) => ({ executionId: state.record.executionId, claimCount: state.record.claimCount, takeover: state.takeover });
 
 export function replay(stored: HttpResponse): HttpResponse {
   return { statusCode: stored.statusCode, headers: { ...stored.headers, [REPLAYED_HEADER]: 'true' }, body: stored.body };

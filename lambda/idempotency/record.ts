@@ -1,4 +1,6 @@
-import type { HttpResponse } from '../http/types';
+import { randomUUID } from 'node:crypto';
+import type { HttpResponse } from './http';
+import type { ClaimRequest } from './store';
 
 /** The states a record is stored in. "Expired" and "lease lapsed" are derived from timestamps. */
 export const RecordStatus = {
@@ -25,7 +27,8 @@ export interface RecoveryState {
 }
 
 export interface IdempotencyRecord {
-  pk: string;
+  /** The record's partition key: the layout's prefix and a digest of (tenant, key). */
+  recordKey: string;
   /** Whose key this is, and the key itself: the partition key is only a digest of the two. */
   tenant: string;
   idempotencyKey: string;
@@ -65,7 +68,37 @@ export interface IdempotencyRecord {
   recoveryShard?: string;
 }
 
+/**
+ * The parts of a record that decide how it answers a request (`decide`): all a warm container's
+ * replay cache keeps of one.
+ */
+export type RecordAnswer = Pick<
+  IdempotencyRecord,
+  'fingerprint' | 'status' | 'response' | 'leaseUntilEpochMs' | 'leasedAtEpochMs' | 'expiresAtEpochSeconds'
+>;
+
 /** Only a completed record expires; an IN_PROGRESS one has no expiry to reach. */
 export const isExpired = (record: Pick<IdempotencyRecord, 'expiresAtEpochSeconds'>, nowMs: number) =>
   record.expiresAtEpochSeconds !== undefined && record.expiresAtEpochSeconds * 1000 <= nowMs;
-export const isLeaseActive = (record: IdempotencyRecord, nowMs: number) => record.leaseUntilEpochMs > nowMs;
+export const isLeaseActive = (record: Pick<IdempotencyRecord, 'leaseUntilEpochMs'>, nowMs: number) => record.leaseUntilEpochMs > nowMs;
+
+/**
+ * The IN_PROGRESS record a fresh claim writes, with a new execution id and lease token: the one
+ * definition both stores build their claims from.
+ */
+export function newRecord(claim: ClaimRequest, recordKey: string): IdempotencyRecord {
+  return {
+    recordKey,
+    tenant: claim.tenant,
+    idempotencyKey: claim.key,
+    status: RecordStatus.InProgress,
+    fingerprint: claim.fingerprint,
+    executionId: randomUUID(),
+    leaseToken: randomUUID(),
+    leaseUntilEpochMs: claim.leaseUntilEpochMs,
+    leasedAtEpochMs: claim.nowMs,
+    createdAtEpochMs: claim.nowMs,
+    claimCount: 1,
+    ...(claim.request ? { request: structuredClone(claim.request) } : {}),
+  };
+}

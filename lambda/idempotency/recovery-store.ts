@@ -1,12 +1,11 @@
 import { type DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { TableSchema } from '../shared/table';
 import { isConditionFailure, storeError } from './dynamodb-errors';
 import { type IdempotencyRecord, type RecoveryState, RecordStatus } from './record';
-
-const INDEX = TableSchema.recoveryIndex;
+import { fromPlainItem } from './record-item';
+import { RECOVERY_INDEX as INDEX, type TableLayout, tableLayout } from './table-layout';
 
 /** What the recovery index holds of a record: enough to run it again and to keep its books. */
-export type RecoverableRecord = Pick<IdempotencyRecord, 'pk' | 'tenant' | 'idempotencyKey' | 'executionId' | 'createdAtEpochMs' | 'leaseUntilEpochMs'> &
+export type RecoverableRecord = Pick<IdempotencyRecord, 'recordKey' | 'tenant' | 'idempotencyKey' | 'executionId' | 'createdAtEpochMs' | 'leaseUntilEpochMs'> &
   Required<Pick<IdempotencyRecord, 'request'>> & { recovery?: RecoveryState; recoveryShard: string };
 
 export type RecoveryListing = 'due' | 'attention';
@@ -17,7 +16,10 @@ export type RecoveryListing = 'due' | 'attention';
  * each guarded so it can never touch a record someone holds or finished.
  */
 export class DynamoDbRecoveryStore {
-  constructor(private readonly options: { documentClient: DynamoDBDocumentClient; tableName: string }) {}
+  private readonly layout: TableLayout;
+  constructor(private readonly options: { documentClient: DynamoDBDocumentClient; tableName: string; layout?: Partial<TableLayout> }) {
+    this.layout = tableLayout(options.layout);
+  }
 
   /** Records in `listing` whose lease ended by `lapsedBeforeEpochMs`, oldest lease first, from every shard. */
   async list(listing: RecoveryListing, lapsedBeforeEpochMs: number, limitPerShard = 100): Promise<RecoverableRecord[]> {
@@ -32,7 +34,7 @@ export class DynamoDbRecoveryStore {
       const { Item } = await this.options.documentClient.send(
         new GetCommand({
           TableName: this.options.tableName,
-          Key: { [TableSchema.partitionKey]: record.pk },
+          Key: { [this.layout.keyAttribute]: record.recordKey },
           ProjectionExpression: '#status, executionId',
           ExpressionAttributeNames: { '#status': 'status' },
           ConsistentRead: true,
@@ -63,7 +65,7 @@ export class DynamoDbRecoveryStore {
       await this.options.documentClient.send(
         new UpdateCommand({
           TableName: this.options.tableName,
-          Key: { [TableSchema.partitionKey]: record.pk },
+          Key: { [this.layout.keyAttribute]: record.recordKey },
           UpdateExpression: update,
           ConditionExpression: '#status = :inProgress AND executionId = :executionId AND leaseUntilEpochMs <= :nowMs',
           ExpressionAttributeNames: { '#status': 'status' },
@@ -89,7 +91,7 @@ export class DynamoDbRecoveryStore {
           Limit: limit,
         }),
       );
-      return Items as RecoverableRecord[];
+      return Items.map((item) => fromPlainItem(item, this.layout) as RecoverableRecord);
     } catch (error) {
       throw storeError(error);
     }

@@ -1,7 +1,4 @@
-import { type IdempotencyRecord, isExpired, RecordStatus } from './record';
-
-/** What a warm container keeps of a completed record: enough to replay it or refuse a mismatch. */
-type CachedResult = Pick<IdempotencyRecord, 'fingerprint' | 'status' | 'response' | 'leaseUntilEpochMs' | 'leasedAtEpochMs' | 'expiresAtEpochSeconds'>;
+import { type IdempotencyRecord, isExpired, type RecordAnswer, RecordStatus } from './record';
 
 export interface ReplayCacheOptions {
   /**
@@ -22,7 +19,7 @@ export interface ReplayCacheOptions {
  * after it expired, and expiry is checked here too. IN_PROGRESS records are never kept.
  */
 export class ReplayCache {
-  private readonly entries = new Map<string, CachedResult>();
+  private readonly entries = new Map<string, RecordAnswer>();
   private readonly maxEntries: number;
   private readonly maxBodyBytes: number;
 
@@ -31,8 +28,8 @@ export class ReplayCache {
     this.maxBodyBytes = options.maxBodyBytes ?? 65_536;
   }
 
-  /** The cached record for (tenant, key), unless absent or expired. */
-  get(tenant: string, key: string, nowMs: number): CachedResult | undefined {
+  /** What the cached record for (tenant, key) answers with (enough to replay or refuse a mismatch), unless absent or expired. */
+  get(tenant: string, key: string, nowMs: number): RecordAnswer | undefined {
     const id = cacheKey(tenant, key);
     const entry = this.entries.get(id);
     if (!entry) return undefined;

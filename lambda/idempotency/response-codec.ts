@@ -1,6 +1,5 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { HttpError } from '../http/errors';
-import type { HttpResponse } from '../http/types';
+import { HttpError, type HttpResponse, IdempotencyProblems } from './http';
 
 /**
  * Bodies above this are stored gzipped. Write units are billed per started KB, and JSON
@@ -24,7 +23,7 @@ export type StoredResponse = Omit<HttpResponse, 'body'> & ({ body: string } | { 
 export class ResponseTooLargeError extends HttpError {
   override name = 'ResponseTooLargeError';
   constructor(recordBytes: number) {
-    super('response_too_large', 'The result was too large to store, so it cannot be replayed.', {
+    super(IdempotencyProblems.response_too_large, 'The result was too large to store, so it cannot be replayed.', {
       cause: new Error(`the completed record would take ${recordBytes} bytes, over ${MAX_RECORD_BYTES}`),
     });
   }

@@ -1,9 +1,5 @@
-import type { TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
-import type { HttpResponse } from '../http/types';
+import type { HttpResponse } from './http';
 import type { IdempotencyRecord, StoredRequest } from './record';
-
-/** One write of the handler's own, committed in the same transaction as the completion. */
-export type TransactWriteItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
 export interface ClaimRequest {
   tenant: string;
@@ -35,7 +31,11 @@ export type ClaimOutcome =
   | { kind: 'claimed'; record: IdempotencyRecord; takeover: boolean }
   | { kind: 'existing'; record: IdempotencyRecord };
 
-export interface IdempotencyStore {
+/**
+ * Where records live. `Write` is what a handler may commit together with its result (`addWrites`):
+ * for DynamoDB, one TransactWriteItems entry; `never` for a store that cannot.
+ */
+export interface IdempotencyStore<Write = never> {
   /**
    * Claims the key: creates the record, overwrites a completed one whose retention ended, or takes
    * over an IN_PROGRESS record whose lease lapsed, however old (keeping its execution id). Otherwise returns the record
@@ -49,7 +49,7 @@ export interface IdempotencyStore {
   complete(
     record: IdempotencyRecord,
     response: HttpResponse,
-    writes: TransactWriteItem[],
+    writes: Write[],
     nowMs: number,
     attachment?: RecordAttachment,
   ): Promise<IdempotencyRecord>;

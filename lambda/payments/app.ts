@@ -1,25 +1,27 @@
+import { RECORDS_LAYOUT } from '../shared/table';
 import middy from '@middy/core';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
+import type { Context } from 'aws-lambda';
 import { methodNotAllowed, notFound } from '../http/errors';
-import { errorToResponse } from '../http/problem';
+import { problemAnswers } from '../http/problem';
 import type { HttpRequest, HttpResponse } from '../http/types';
 import { DynamoDbIdempotencyStore } from '../idempotency/dynamodb-store';
-import { IDEMPOTENCY_KEY_HEADER, parseIdempotencyKey } from '../idempotency/key';
-import { idempotency, type IdempotentContext } from '../idempotency/middleware';
+import { IDEMPOTENCY_KEY_HEADER } from '../idempotency/key';
+import { idempotency } from '../idempotency/middleware';
 import type { RecoverableRecord } from '../idempotency/recovery-store';
 import { ReplayCache } from '../idempotency/replay-cache';
+import { matchResource, Resource, ROUTES } from '../shared/routes';
 import type { AppConfig } from './config';
-import { eventKind, fromDirectPayload, fromProxyEvent, toDirectResult, toProxyResult } from './events';
-import { createPayment, getPayment, listPayments } from './flow';
+import { frontDoor } from './front-door';
+import { createPayment, getPayment, listPayments } from './operations';
 import { PaymentStore } from './payment-store';
 import type { PaymentProcessor } from './processor';
 import { createPaymentBody } from './schema';
 import { SimulatedProcessor } from './simulated-processor';
 import { credentialsLoader, stripeClientProvider } from '../stripe/client';
 import { StripeProcessor } from '../stripe/processor';
-import { validateJsonBody } from './validate-body';
+import { validateJsonBody } from '../http/json-body';
 import type { Telemetry } from '../observability';
 
 export interface AppDeps {
@@ -33,7 +35,8 @@ export interface AppDeps {
   telemetry?: Pick<Telemetry, 'hooks' | 'instrumentProcessor'>;
 }
 
-type Route = (request: HttpRequest, context: Context) => Promise<HttpResponse>;
+/** Sends a request to the flow its resource and method name. */
+type Dispatch = (request: HttpRequest, context: Context) => Promise<HttpResponse>;
 
 /**
  * The document client the payments code writes with. convertClassInstanceToMap: metadata keys
@@ -57,7 +60,7 @@ export function createPaymentsApp(deps: AppDeps) {
   const payments = new PaymentStore(documentClient, config.tableName);
   const untimed = deps.processor ?? defaultProcessor(config, documentClient, deps.now);
   const processor = deps.telemetry ? deps.telemetry.instrumentProcessor(untimed) : untimed;
-  const store = new DynamoDbIdempotencyStore({ documentClient, tableName: config.tableName, ttlSeconds: config.idempotencyTtlSeconds });
+  const store = new DynamoDbIdempotencyStore({ documentClient, tableName: config.tableName, ttlSeconds: config.idempotencyTtlSeconds, layout: RECORDS_LAYOUT });
 
   const cache = new ReplayCache({ maxEntries: config.replayCacheEntries });
 
@@ -68,50 +71,37 @@ export function createPaymentsApp(deps: AppDeps) {
     .use(
       idempotency({ store, cache, defaultLeaseMs: config.defaultLeaseMs, leaseMarginMs: config.leaseMarginMs, now: deps.now, recoverable: true, hooks: deps.telemetry?.hooks }),
     )
-    .handler((event, context) => pay(event, context as IdempotentContext));
+    .handler(pay);
   const get = getPayment({ payments });
   const list = listPayments({ payments });
 
-  const route: Route = async (request, context) => {
-    if (request.path === '/payments') {
-      if (request.method === 'POST') return create(request, context);
-      if (request.method === 'GET') return list(request);
-      throw methodNotAllowed(['GET', 'POST']);
-    }
-    if (/^\/payments\/[^/]+$/.test(request.path) && request.pathParameters.id !== undefined) {
-      if (request.method !== 'GET') throw methodNotAllowed(['GET']);
-      return get(request);
-    }
-    throw notFound(`No route for ${request.method} ${request.path.slice(0, 200)}.`);
+  const route: Dispatch = async (request, context) => {
+    const match = matchResource(request.path);
+    const methods: readonly string[] = match && ROUTES[match.resource].function === 'payments' ? ROUTES[match.resource].methods : [];
+    if (!match || methods.length === 0) throw notFound(`No route for ${request.method} ${request.path.slice(0, 200)}.`);
+    if (!methods.includes(request.method)) throw methodNotAllowed([...methods]);
+    if (match.resource === Resource.Payment) return get(request);
+    return request.method === 'POST' ? create(request, context) : list(request);
   };
 
-  const handler = async (event: unknown, context: Context): Promise<unknown> => {
-    const kind = eventKind(event);
-    let request: HttpRequest | undefined;
-    let response: HttpResponse;
-    try {
-      request = kind === 'proxy' ? fromProxyEvent(event as APIGatewayProxyEvent) : fromDirectPayload(event);
-      response = await route(request, context);
-    } catch (error) {
-      response = errorToResponse(error);
-    }
-    response = echoIdempotencyKey(request, response);
-    return kind === 'proxy' ? toProxyResult(response) : toDirectResult(response);
-  };
+  // One chain from the event to the answer: the door reads the event and shapes the answer,
+  // problemAnswers turns errors into problem+json, the route sends the request to its flow.
+  const handler = middy<unknown, unknown, Error, Context>({ timeoutEarlyInMillis: 0 })
+    .use(frontDoor())
+    .use(problemAnswers())
+    .handler((request, context) => route(request as HttpRequest, context));
 
   /**
    * The client's retry, made by the recovery worker from the request stored with the claim: the
    * same key (sent as an sf-string, so any key reads back unchanged), body and tenant.
    */
-  const redrive = async (record: RecoverableRecord, context: Context): Promise<HttpResponse> => {
-    const { method, path, body } = record.request;
-    const headers = { 'content-type': 'application/json', [IDEMPOTENCY_KEY_HEADER.toLowerCase()]: sfString(record.idempotencyKey) };
-    try {
-      return await route({ method, path, headers, pathParameters: {}, body, tenant: record.tenant }, context);
-    } catch (error) {
-      return errorToResponse(error);
-    }
-  };
+  const redrive = middy<RecoverableRecord, unknown, Error, Context>({ timeoutEarlyInMillis: 0 })
+    .use(problemAnswers())
+    .handler((record, context) => {
+      const { method, path, body } = record.request;
+      const headers = { 'content-type': 'application/json', [IDEMPOTENCY_KEY_HEADER.toLowerCase()]: sfString(record.idempotencyKey) };
+      return route({ method, path, headers, pathParameters: {}, body, tenant: record.tenant }, context);
+    }) as (record: RecoverableRecord, context: Context) => Promise<HttpResponse>;
 
   return { handler, redrive };
 }
@@ -124,11 +114,3 @@ export function defaultProcessor(config: AppConfig, documentClient: DynamoDBDocu
 
 /** An RFC 8941 sf-string: quotes around the key, `"` and `\` escaped. */
 const sfString = (key: string) => `"${key.replace(/["\\]/g, (c) => `\\${c}`)}"`;
-
-/** Every answer to a POST names the key it was about, when the key was a valid one. */
-function echoIdempotencyKey(request: HttpRequest | undefined, response: HttpResponse): HttpResponse {
-  if (request?.method !== 'POST') return response;
-  const parsed = parseIdempotencyKey(request.headers[IDEMPOTENCY_KEY_HEADER.toLowerCase()]);
-  if (!parsed.ok) return response;
-  return { ...response, headers: { ...response.headers, [IDEMPOTENCY_KEY_HEADER]: parsed.key } };
-}

@@ -1,4 +1,5 @@
 import { DEFAULT_LEASE_MARGIN_MS } from '../idempotency/middleware';
+import { ConfigError, type Env, numberFromEnv, urlFromEnv } from '../shared/env';
 import { DEFAULT_TABLE_NAME } from '../shared/table';
 import { STRIPE_SECRET_KEY, type StripeSettings } from '../stripe/client';
 import { STRIPE_IDEMPOTENCY_WINDOW_MS } from '../stripe/processor';
@@ -103,22 +104,7 @@ export function retentionProblem(ttlSeconds: number, functionTimeoutSeconds: num
  */
 export const STRIPE_RECOVERY_WINDOW_SECONDS = STRIPE_IDEMPOTENCY_WINDOW_MS / 1000 - 3600;
 
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-}
-
-type Env = Record<string, string | undefined>;
-
-function numberFromEnv(env: Env, name: string, fallback: number, min: number, max: number, integer: boolean): number {
-  const raw = env[name];
-  if (raw === undefined || raw.trim() === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value < min || value > max || (integer && !Number.isInteger(value))) {
-    const kind = integer ? 'an integer' : 'a number';
-    throw new ConfigError(`${name} must be ${kind} from ${min} to ${max}, got "${raw}"`);
-  }
-  return value;
-}
+export { ConfigError } from '../shared/env';
 
 /** FUNCTION_TIMEOUT_SECONDS: read by the function and by local mode, which emulates that timeout. */
 export const functionTimeoutFromEnv = (env: Env) =>
@@ -168,22 +154,19 @@ function stripeFromEnv(env: Env): StripeSettings | undefined {
   if (!secretKey && !secretId) throw new ConfigError('PAYMENT_PROCESSOR=stripe needs STRIPE_SECRET_KEY (or, in AWS, STRIPE_SECRET_ID naming a Secrets Manager secret)');
   if (secretKey && !STRIPE_SECRET_KEY.test(secretKey)) throw new ConfigError('STRIPE_SECRET_KEY must be a Stripe secret key (sk_test_…, sk_live_…, or a restricted rk_…)');
   if (webhookSecret && !/^whsec_[A-Za-z0-9_]+$/.test(webhookSecret)) throw new ConfigError('STRIPE_WEBHOOK_SECRET must be a webhook signing secret (whsec_…)');
+  const apiBaseUrl = stripeBaseUrl(env);
   return {
     ...(secretKey ? { secretKey } : {}),
     ...(secretId ? { secretId } : {}),
     ...(webhookSecret ? { webhookSecret } : {}),
-    ...(env.STRIPE_API_BASE_URL?.trim() ? { apiBaseUrl: stripeBaseUrl(env.STRIPE_API_BASE_URL.trim()) } : {}),
+    ...(apiBaseUrl ? { apiBaseUrl } : {}),
     maxNetworkRetries: numberFromEnv(env, 'STRIPE_MAX_NETWORK_RETRIES', 2, 0, 5, true),
   };
 }
 
-function stripeBaseUrl(raw: string): URL {
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw new ConfigError(`STRIPE_API_BASE_URL must be a URL, got "${raw.slice(0, 100)}"`);
-  }
+function stripeBaseUrl(env: Env): URL | undefined {
+  const url = urlFromEnv(env, 'STRIPE_API_BASE_URL', 'http://127.0.0.1:12111');
+  if (!url) return undefined;
   const secure = url.protocol === 'https:';
   if (!secure && !(url.protocol === 'http:' && LOOPBACK.has(url.hostname))) {
     throw new ConfigError('STRIPE_API_BASE_URL must be https, or plain http on loopback (127.0.0.1, localhost, [::1]) for a test server');

@@ -1,4 +1,5 @@
 import { HttpError } from '../http/errors';
+import { problemOf } from '../http/problems';
 
 export interface ChargeRequest {
   /** The processor deduplicates on this: the same key always yields the same charge. */
@@ -60,7 +61,7 @@ export interface PaymentProcessor {
 export class ProcessorUnavailableError extends HttpError {
   override name = 'ProcessorUnavailableError';
   constructor(cause?: unknown, retryAfterSeconds = 1) {
-    super('processor_unavailable', 'The payment processor did not answer. Retry with the same Idempotency-Key.', {
+    super(problemOf('processor_unavailable'), 'The payment processor did not answer. Retry with the same Idempotency-Key.', {
       cause,
       headers: { 'Retry-After': String(retryAfterSeconds) },
     });
@@ -74,7 +75,7 @@ export class ProcessorUnavailableError extends HttpError {
 export class ProcessorRejectedError extends HttpError {
   override name = 'ProcessorRejectedError';
   constructor(reason: string, processorCode: string | undefined, param: string | undefined) {
-    super('processor_rejected', `The payment processor refused the request: ${reason}`, {
+    super(problemOf('processor_rejected'), `The payment processor refused the request: ${reason}`, {
       extensions: { ...(processorCode ? { processor_code: processorCode } : {}), ...(param ? { param } : {}) },
     });
   }
@@ -88,6 +89,6 @@ export class ProcessorRejectedError extends HttpError {
 export class ProcessorMisconfiguredError extends HttpError {
   override name = 'ProcessorMisconfiguredError';
   constructor(code: 'processor_misconfigured' | 'processor_idempotency_error', cause: unknown) {
-    super(code, '', { cause });
+    super(problemOf(code), '', { cause });
   }
 }

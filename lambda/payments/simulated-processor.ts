@@ -5,7 +5,9 @@ import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { KeyPrefix, TableSchema } from '../shared/table';
 import { type Charge, type ChargeRequest, ChargeStatus, type PaymentProcessor, ProcessorUnavailableError } from './processor';
-import { CardToken } from './schema';
+
+/** Card tokens the simulator knows (the request schema accepts only these without Stripe); anything else is a 400 before any charge. */
+export const CardToken = { Visa: 'tok_visa', Declined: 'tok_chargeDeclined' } as const;
 
 export interface SimulatedProcessorOptions {
   documentClient: DynamoDBDocumentClient;

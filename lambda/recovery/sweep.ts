@@ -1,3 +1,4 @@
+import { RECORDS_LAYOUT } from '../shared/table';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { DynamoDbRecoveryStore } from '../idempotency/recovery-store';
@@ -29,7 +30,7 @@ export interface SweepDeps {
  */
 export function createRecoverySweep(deps: SweepDeps): (deadlineEpochMs?: number) => Promise<RecoverySummary> {
   const now = deps.now ?? Date.now;
-  const store = new DynamoDbRecoveryStore({ documentClient: deps.documentClient, tableName: deps.config.tableName });
+  const store = new DynamoDbRecoveryStore({ documentClient: deps.documentClient, tableName: deps.config.tableName, layout: RECORDS_LAYOUT });
   const attemptMs = deps.config.functionTimeoutSeconds * 1000;
   return (deadlineEpochMs = Number.POSITIVE_INFINITY) =>
     recoverDue({

@@ -1,3 +1,5 @@
+import { DEFAULT_TABLE_LAYOUT, RECOVERY_INDEX, type TableLayout } from '../idempotency/table-layout';
+
 /**
  * The one definition of the DynamoDB table. The Lambda code, the CDK stack and local mode all
  * import it, so renaming an attribute here renames it everywhere.
@@ -7,13 +9,10 @@
  * processor's charges.
  */
 export const TableSchema = {
-  /** Partition key (string). The table has no sort key. */
-  partitionKey: 'pk',
-  /**
-   * DynamoDB TTL attribute, epoch seconds. Only idempotency records carry it; TTL deletes lazily
-   * (up to days late), so the code never relies on it and checks expiry in its conditions.
-   */
-  ttlAttribute: 'expiresAtEpochSeconds',
+  /** Partition key (string), the layer's default. The table has no sort key. */
+  partitionKey: DEFAULT_TABLE_LAYOUT.keyAttribute,
+  /** DynamoDB TTL attribute, epoch seconds, the layer's default. Only idempotency records carry it. */
+  ttlAttribute: DEFAULT_TABLE_LAYOUT.ttlAttribute,
   /**
    * The sparse index that lists a tenant's payments newest first. Only a completed payment's
    * record carries its keys, so claims and other records cost the index nothing. Its partition
@@ -25,25 +24,16 @@ export const TableSchema = {
     partitionKey: 'paymentsByTenantPk',
     sortKey: 'paymentsByTenantSk',
     sortKeyType: 'S',
-    /** Only the payment itself is copied into the index: a list needs nothing else. */
-    projectedAttributes: ['payment'],
+    /**
+     * What a list builds each payment from, as a GET does (payment-store.ts paymentOfRecord): the
+     * stored answer (a 201 or 202 is the payment), the payment's state, and the payment itself,
+     * which a record keeps only when its answer is not the payment (a decline).
+     */
+    projectedAttributes: ['response', 'paymentState', 'payment'],
     shards: 8,
   },
-  /**
-   * The sparse index recovery sweeps: in-progress records of recoverable operations, by shard and
-   * lease end, so "lease lapsed" is a key range, never a scan. Claims write it, completion takes
-   * the record out; 16 shards keep the claims of the whole API far from one partition key's
-   * 1,000 writes a second.
-   */
-  recoveryIndex: {
-    name: 'recovery-by-lease',
-    partitionKey: 'recoveryShard',
-    /** The lease end itself (a number): a takeover moves the record along without an extra write. */
-    sortKey: 'leaseUntilEpochMs',
-    sortKeyType: 'N',
-    projectedAttributes: ['tenant', 'idempotencyKey', 'executionId', 'request', 'recovery', 'createdAtEpochMs'],
-    shards: 16,
-  },
+  /** The sparse index recovery sweeps, as the layer defines it (its attributes are the records'). */
+  recoveryIndex: RECOVERY_INDEX,
 } as const;
 
 /** The table name used when `TABLE_NAME` is not set (local mode and tests). */
@@ -51,7 +41,7 @@ export const DEFAULT_TABLE_NAME = 'idempotent-payments';
 
 /** Key prefixes: one per item kind. */
 export const KeyPrefix = {
-  Idempotency: 'idem#',
+  Idempotency: DEFAULT_TABLE_LAYOUT.keyPrefix,
   Charge: 'charge#',
   /**
    * A secret key of the API (lambda/auth), by key id: the one item kind the authorizer reads,
@@ -61,6 +51,13 @@ export const KeyPrefix = {
   /** A tenant's secret key ids and its usage-plan key, so `keys list <tenant>` is one GetItem, not a scan. */
   TenantKeys: 'auth#tenant#',
 } as const;
+
+/** Where the idempotency layer keeps its records in this table: every store and reader of records is given it. */
+export const RECORDS_LAYOUT: TableLayout = {
+  keyAttribute: TableSchema.partitionKey,
+  keyPrefix: KeyPrefix.Idempotency,
+  ttlAttribute: TableSchema.ttlAttribute,
+};
 
 /**
  * What every authentication item's key starts with (the two prefixes above and

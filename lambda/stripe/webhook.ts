@@ -1,10 +1,12 @@
+import { RECORDS_LAYOUT } from '../shared/table';
+import { Resource } from '../shared/routes';
 import middy from '@middy/core';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyResult, Context } from 'aws-lambda';
 import type Stripe from 'stripe';
-import { badRequest, HttpError, methodNotAllowed } from '../http/errors';
-import { errorToResponse, problemResponse } from '../http/problem';
+import { badRequest, httpError, methodNotAllowed } from '../http/errors';
+import { problemAnswers, problemFor } from '../http/problem';
 import { type HttpRequest, type HttpResponse, jsonResponse } from '../http/types';
 import { DynamoDbIdempotencyStore } from '../idempotency/dynamodb-store';
 import { IDEMPOTENCY_KEY_HEADER } from '../idempotency/key';
@@ -16,7 +18,7 @@ import { ProcessorUnavailableError } from '../payments/processor';
 import { credentialsLoader, type StripeCredentials, stripeClientProvider } from './client';
 
 /** Where Stripe delivers events; no bearer key: the signature is the authentication. */
-export const STRIPE_WEBHOOK_PATH = '/webhooks/stripe';
+export const STRIPE_WEBHOOK_PATH = Resource.StripeWebhook;
 
 /**
  * The tenant under which events' idempotency records are kept. Tenant ids have no `:` (TENANT_ID
@@ -71,7 +73,7 @@ export function createStripeWebhookHandler(deps: StripeWebhookDeps) {
   const stripe = deps.stripe ?? stripeClientProvider(settings, credentials);
   const documentClient = DynamoDBDocumentClient.from(deps.client, { marshallOptions: { removeUndefinedValues: true } });
   const payments = new PaymentStore(documentClient, deps.config.tableName);
-  const store = new DynamoDbIdempotencyStore({ documentClient, tableName: deps.config.tableName, ttlSeconds: deps.config.idempotencyTtlSeconds });
+  const store = new DynamoDbIdempotencyStore({ documentClient, tableName: deps.config.tableName, ttlSeconds: deps.config.idempotencyTtlSeconds, layout: RECORDS_LAYOUT });
 
   const process = middy<EventRequest, HttpResponse, Error, Context>({ timeoutEarlyInMillis: 0 })
     // The layer's middleware reads only the HttpRequest part of an EventRequest.
@@ -119,16 +121,11 @@ export function createStripeWebhookHandler(deps: StripeWebhookDeps) {
     }
   }
 
-  return async (input: unknown, context: Context): Promise<APIGatewayProxyResult> => {
-    let response: HttpResponse;
-    try {
-      const request = await verified(input as WebhookProxyEvent);
-      response = await process(request, context);
-    } catch (error) {
-      response = errorToResponse(error);
-    }
-    return { ...response };
-  };
+  // The signature is checked before anything else runs; any error is a problem+json answer.
+  const handler = middy<unknown, HttpResponse, Error, Context>({ timeoutEarlyInMillis: 0 })
+    .use(problemAnswers() as middy.MiddlewareObj<unknown, HttpResponse, Error, Context>)
+    .handler(async (input, context) => process(await verified(input as WebhookProxyEvent), context));
+  return async (input: unknown, context: Context): Promise<APIGatewayProxyResult> => ({ ...(await handler(input, context)) });
 
   async function verified(event: WebhookProxyEvent): Promise<EventRequest> {
     if ((event.httpMethod ?? '').toUpperCase() !== 'POST') throw methodNotAllowed(['POST']);
@@ -140,9 +137,9 @@ export function createStripeWebhookHandler(deps: StripeWebhookDeps) {
     try {
       webhookSecret = (await credentials()).webhookSecret;
     } catch (error) {
-      throw new HttpError('webhook_misconfigured', '', { cause: error });
+      throw httpError('webhook_misconfigured', '', { cause: error });
     }
-    if (!webhookSecret) throw new HttpError('webhook_misconfigured', '', { cause: new Error('no STRIPE_WEBHOOK_SECRET') });
+    if (!webhookSecret) throw httpError('webhook_misconfigured', '', { cause: new Error('no STRIPE_WEBHOOK_SECRET') });
     // The signature covers the exact bytes Stripe sent: never a re-serialized body.
     const payload = event.isBase64Encoded ? Buffer.from(event.body ?? '', 'base64') : (event.body ?? '');
     const StripeSdk = require('stripe') as typeof Stripe;
@@ -183,14 +180,9 @@ function ourMetadata(metadata: Stripe.Metadata | null | undefined): { tenant: st
 function answer(event: Stripe.Event, outcome: ChangeOutcome): HttpResponse {
   if (outcome === 'not_committed') {
     // A 5xx is not stored: the idempotency layer releases the event id, and Stripe delivers it again.
-    return problemResponse(
-      503,
-      'payment_not_committed',
-      'Service Unavailable',
-      'The payment this event is about is still being created; deliver the event again later.',
-      {},
-      { 'Retry-After': String(NOT_COMMITTED_RETRY_AFTER_SECONDS) },
-    );
+    return problemFor('payment_not_committed', 'The payment this event is about is still being created; deliver the event again later.', {}, {
+      'Retry-After': String(NOT_COMMITTED_RETRY_AFTER_SECONDS),
+    });
   }
   return jsonResponse(200, { received: true, event: event.id, type: event.type, outcome: outcome === 'unknown' ? 'ignored' : outcome });
 }

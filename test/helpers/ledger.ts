@@ -1,4 +1,5 @@
 import { recordKeyFor } from '../../lambda/idempotency/dynamodb-store';
+import { decodeResponse } from '../../lambda/idempotency/response-codec';
 import { keyDigest } from '../../lambda/idempotency/record-key';
 import { paymentIdFor } from '../../lambda/payments/payment-store';
 import { TableSchema } from '../../lambda/shared/table';
@@ -53,17 +54,17 @@ export const soundLedger = (operations: number): LedgerFigures => ({
 export const recordOf = (contents: TableContents, tenant: string, key: string) =>
   contents.records.find((item) => item[TableSchema.partitionKey] === recordKeyFor(keyDigest(tenant, key)));
 
-/** The stored payment of the operation (tenant, key): it lives in the operation's record. */
+/** The stored payment of the operation (tenant, key): it lives in the operation's record (readTable reads it). */
 export function storedPayment(contents: TableContents, tenant: string, key: string): Record<string, any> | undefined {
   return recordOf(contents, tenant, key)?.payment;
 }
 
-/** A 201 stores the payment itself; a 402 stores a problem naming the failed payment. */
+/** A 201 stores the payment itself as its answer; a 402 stores a problem naming the failed payment. */
 function answersItsPayment(record: Record<string, any>, _contents: TableContents): boolean {
   const id = paymentIdFor(record.tenant, record.idempotencyKey);
   const payment = record.payment;
-  if (!payment || typeof record.response?.body !== 'string') return false;
-  const answer = JSON.parse(record.response.body);
+  if (!payment || !record.response) return false;
+  const answer = JSON.parse(decodeResponse(record.response).body);
   if (record.response.statusCode === 201) return answer.id === id && answer.charge === payment.charge && answer.amount === payment.amount;
   return record.response.statusCode === 402 && answer.payment === id && payment.status === 'failed';
 }

@@ -17,13 +17,13 @@ describe('table', () => {
     expect(table.Properties.AttributeDefinitions).toEqual(shared.AttributeDefinitions);
   });
 
-  it('has the sparse indexes of the shared definition: the payments list (the payment only) and recovery (lease ends)', () => {
+  it('has the sparse indexes of the shared definition: the payments list (what a payment is read from: the answer, its state, a decline\'s payment) and recovery (lease ends)', () => {
     const [, table] = onlyResource(dev.template, 'AWS::DynamoDB::Table');
     const shared = createTableInput('unused').GlobalSecondaryIndexes;
     expect(table.Properties.GlobalSecondaryIndexes).toEqual(
       shared.map(({ IndexName, KeySchema, Projection }) => ({ IndexName, KeySchema, Projection })),
     );
-    expect(shared.find((i) => i.IndexName === TableSchema.paymentsIndex.name)!.Projection).toEqual({ ProjectionType: 'INCLUDE', NonKeyAttributes: ['payment'] });
+    expect(shared.find((i) => i.IndexName === TableSchema.paymentsIndex.name)!.Projection).toEqual({ ProjectionType: 'INCLUDE', NonKeyAttributes: ['response', 'paymentState', 'payment'] });
     expect(shared.find((i) => i.IndexName === TableSchema.recoveryIndex.name)!.KeySchema).toEqual([
       { AttributeName: 'recoveryShard', KeyType: 'HASH' },
       { AttributeName: 'leaseUntilEpochMs', KeyType: 'RANGE' },

@@ -1,7 +1,8 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { WEBHOOK_THROTTLE } from '../../infra/constructs/payments-api';
-import { type Resource, statementsOf, synth } from './synth';
+import { ROUTES } from '../../lambda/shared/routes';
+import { type Resource, resourcesOf, statementsOf, synth } from './synth';
 
 const SECRET_NAME = 'payments/stripe';
 const withStripe = synth({ stripeSecret: SECRET_NAME });
@@ -98,4 +99,21 @@ describe('stack without Stripe', () => {
     expect(described(withoutStripe.template, 'Stripe webhooks')).toEqual([]);
     expect(JSON.stringify(withoutStripe.template.toJSON())).not.toMatch(/secretsmanager|webhooks|PAYMENT_PROCESSOR/);
   });
+});
+
+test('the API serves exactly the methods of the route table (lambda/shared/routes.ts), each on its resource', () => {
+  const { template } = withStripe;
+  const resources = resourcesOf(template);
+  const pathOfResource = (id: string): string => {
+    const resource = resources[id]!;
+    const parent = resource.Properties.ParentId;
+    const prefix = parent['Fn::GetAtt'] ? '' : pathOfResource(parent.Ref);
+    return `${prefix}/${resource.Properties.PathPart}`;
+  };
+  const served = Object.values(resources)
+    .filter((r) => r.Type === 'AWS::ApiGateway::Method' && r.Properties.HttpMethod !== 'OPTIONS')
+    .map((method) => `${method.Properties.HttpMethod} ${pathOfResource(method.Properties.ResourceId.Ref)}`)
+    .sort();
+  const table = Object.entries(ROUTES).flatMap(([resource, route]) => route.methods.map((method) => `${method} ${resource}`)).sort();
+  expect(served).toEqual(table);
 });

@@ -3,7 +3,7 @@ import type middy from '@middy/core';
 import { HttpError } from '../../lambda/http/errors';
 import type { HttpRequest } from '../../lambda/http/types';
 import { CreatePaymentBody } from '../../lambda/payments/schema';
-import { validateJsonBody } from '../../lambda/payments/validate-body';
+import { validateJsonBody } from '../../lambda/http/json-body';
 import { bodyWith, type Field, FIELDS, invalidValues, unknownField, validPaymentBody } from '../helpers/payment-arbitraries';
 import { FUZZ_SEED, scaled, suiteResults } from '../helpers/reliability';
 

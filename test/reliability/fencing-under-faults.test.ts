@@ -116,7 +116,7 @@ describe('late writes delivered by a slow network', () => {
     await waitUntil(() => faulty.faults.fired.length === 1);
     // Meanwhile the record is deleted (TTL, or by hand) and a container whose clock runs 15 s
     // behind claims the key for another request; by the late retry's clock that lease has lapsed.
-    await table.client.send(new DeleteItemCommand({ TableName: table.tableName, Key: { [TableSchema.partitionKey]: { S: crashed.pk } } }));
+    await table.client.send(new DeleteItemCommand({ TableName: table.tableName, Key: { [TableSchema.partitionKey]: { S: crashed.recordKey } } }));
     const fresh = claimed(await store.claim({ ...request, fingerprint: 'fp-new', leaseUntilEpochMs: T0 + 15_000, nowMs: T0 + 5_000 }));
     network.resolve();
 

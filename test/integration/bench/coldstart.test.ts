@@ -1,9 +1,11 @@
-import { BUNDLE_OPTIONS, bundle } from '../../../bench/coldstart/bundle';
-import { measureColdStarts } from '../../../bench/coldstart/measure';
+import { BUNDLE_OPTIONS, bundle, measureColdStarts } from '../../../bench/coldstart/bundle';
+
+// Timing-heavy (8 bundles, 16 fresh processes): opt-in with BENCH_TESTS=1 (`npm test --workspace bench`).
+const benchTest = process.env.BENCH_TESTS === '1' ? test : test.skip;
 
 // The cold-start table compares like with like only if every bundle loads and answers.
 describe('cold-start bundles', () => {
-  test('ours and Powertools, with every option, load in a fresh process and answer a keyless POST with a 400', async () => {
+  benchTest('ours and Powertools, with every option, load in a fresh process and answer a keyless POST with a 400', async () => {
     const bundles = [];
     for (const options of BUNDLE_OPTIONS) for (const variant of ['ours', 'powertools'] as const) bundles.push(await bundle(variant, options, '.bench-out/test'));
 

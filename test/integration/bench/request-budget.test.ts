@@ -1,7 +1,7 @@
 import type { Context } from 'aws-lambda';
 import { createPaymentsHandler } from '../../../lambda/payments/app';
 import { configFromEnv } from '../../../lambda/payments/config';
-import type { DirectResult } from '../../../lambda/payments/events';
+import type { DirectResult } from '../../../lambda/payments/front-door';
 import { createDriver, deferred, validPayment } from '../../helpers/drivers';
 import { createTestTable } from '../../helpers/dynamo';
 import { countRequests } from '../../helpers/request-counter';

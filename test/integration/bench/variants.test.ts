@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { lambdaContext, PAYMENT, postPaymentEvent } from '../../../bench/load/events';
-import { createVariant } from '../../../bench/variants';
-import type { ProxyHandler, Variant } from '../../../bench/variants/types';
+import { createVariant, type ProxyHandler, type Variant } from '../../../bench/variants';
 
 // The benchmark compares like with like only if the variants answer alike: these pin that down.
 describe('benchmark variants', () => {

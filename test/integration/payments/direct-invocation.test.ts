@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
 import { createPaymentsHandler } from '../../../lambda/payments/app';
 import { configFromEnv } from '../../../lambda/payments/config';
-import type { DirectResult } from '../../../lambda/payments/events';
+import type { DirectResult } from '../../../lambda/payments/front-door';
 import { createTestTable, type TestTable } from '../../helpers/dynamo';
 import { proxyEvent, validPayment } from '../../helpers/drivers';
 

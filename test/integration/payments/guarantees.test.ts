@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Context } from 'aws-lambda';
 import { createPaymentsHandler } from '../../../lambda/payments/app';
-import type { DirectResult } from '../../../lambda/payments/events';
+import type { DirectResult } from '../../../lambda/payments/front-door';
 import type { Charge, PaymentProcessor } from '../../../lambda/payments/processor';
 import { createDriver, deferred, type Driver, validPayment } from '../../helpers/drivers';
 import { storedPayment } from '../../helpers/ledger';

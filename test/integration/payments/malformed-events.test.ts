@@ -1,7 +1,7 @@
 import type { APIGatewayProxyResult, Context } from 'aws-lambda';
 import { createPaymentsHandler } from '../../../lambda/payments/app';
 import { configFromEnv } from '../../../lambda/payments/config';
-import type { DirectResult } from '../../../lambda/payments/events';
+import type { DirectResult } from '../../../lambda/payments/front-door';
 import { WWW_AUTHENTICATE_BEARER } from '../../../lambda/auth';
 import { createTestTable, type TestTable } from '../../helpers/dynamo';
 import { proxyEvent, validPayment } from '../../helpers/drivers';

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { HttpError } from '../../../lambda/http/errors';
+import { httpError } from '../../../lambda/http/errors';
 import { ProcessorUnavailableError, type PaymentProcessor } from '../../../lambda/payments/processor';
 import { DynamoDbRecoveryStore } from '../../../lambda/idempotency/recovery-store';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -182,7 +182,7 @@ describe('recovery counts a record as recovered only once it completed', () => {
         charge: async () => {
           calls++;
           // A refusal after the claim (a bug, a deploy that changed a rule): the key is released.
-          throw new HttpError('invalid_request', 'refused');
+          throw httpError('invalid_request', 'refused');
         },
       }),
     });

@@ -3,7 +3,7 @@ import { ReplayCache } from '../../../lambda/idempotency/replay-cache';
 
 const NOW = 1_800_000_000_000;
 const completed = (overrides: Partial<IdempotencyRecord> = {}): IdempotencyRecord => ({
-  pk: 'idem#x',
+  recordKey: 'idem#x',
   tenant: 't',
   idempotencyKey: 'k',
   status: RecordStatus.Completed,

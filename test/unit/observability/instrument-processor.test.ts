@@ -1,4 +1,4 @@
-import { HttpError } from '../../../lambda/http/errors';
+import { httpError } from '../../../lambda/http/errors';
 import { instrumentProcessor, processorErrorKind } from '../../../lambda/observability/instrument-processor';
 import { InvocationRecorder, runRecorded } from '../../../lambda/observability/scope';
 import { type ChargeRequest, ProcessorUnavailableError } from '../../../lambda/payments/processor';
@@ -35,8 +35,8 @@ test('a decline is counted as a decline, not an error', async () => {
 
 test.each([
   [new ProcessorUnavailableError(), 'unavailable'],
-  [new HttpError('processor_rejected', 'invalid amount'), 'rejected'],
-  [new HttpError('processor_misconfigured', 'bad secret'), 'failed'],
+  [httpError('processor_rejected', 'invalid amount'), 'rejected'],
+  [httpError('processor_misconfigured', 'bad secret'), 'failed'],
   [new TypeError('x is undefined'), 'unexpected'],
 ])('an error (%s) is counted by its kind (%s) and rethrown as it was', async (error, kind) => {
   const recorder = new InvocationRecorder('r');

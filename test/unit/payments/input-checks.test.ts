@@ -1,5 +1,5 @@
-import { jsonHazard, MAX_JSON_DEPTH } from '../../../lambda/payments/schema';
-import { isJsonInUtf8 } from '../../../lambda/payments/validate-body';
+import { jsonHazard, MAX_JSON_DEPTH } from '../../../lambda/http/parse';
+import { isJsonInUtf8 } from '../../../lambda/http/json-body';
 
 describe('Content-Type of POST /payments', () => {
   test.each([

@@ -1,9 +1,9 @@
 import type middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import type * as z from 'zod/mini';
-import { badRequest, payloadTooLarge, unsupportedMediaType } from '../http/errors';
-import type { HttpRequest, HttpResponse } from '../http/types';
-import { parseOrThrow } from './schema';
+import { badRequest, payloadTooLarge, unsupportedMediaType } from './errors';
+import { parseOrThrow } from './parse';
+import type { HttpRequest, HttpResponse } from './types';
 
 /** Above the largest valid payment (about 12 KB of ASCII, some 35 KB with multi-byte text), far below Lambda's 6 MB payload limit. */
 export const MAX_BODY_BYTES = 64 * 1024;

@@ -1,12 +1,13 @@
-import type { IdempotentContext } from '../idempotency/middleware';
-import { badRequest, HttpError, notFound } from '../http/errors';
-import { problemFor, problemResponse } from '../http/problem';
+import type { Context } from 'aws-lambda';
+import { getIdempotency } from '../idempotency/middleware';
+import { badRequest, httpError, notFound } from '../http/errors';
+import { errorToResponse, problemFor } from '../http/problem';
 import { type HttpRequest, type HttpResponse, jsonResponse } from '../http/types';
 import { type Charge, type ChargeRequest, ChargeStatus, type PaymentProcessor, ProcessorRejectedError } from './processor';
 import { type Payment, PAYMENT_ID, paymentAttributes, paymentIdFor, type PaymentStore } from './payment-store';
 import { type CreatePaymentInput, LIST_LIMIT } from './schema';
 
-export interface FlowDeps {
+export interface OperationDeps {
   processor: PaymentProcessor;
   payments: PaymentStore;
   /** @default Date.now */
@@ -22,18 +23,19 @@ export const PROCESSOR_WINDOW_MARGIN_MS = 3600_000;
 /**
  * POST /payments, run at most once per (tenant, key) by the idempotency middleware. The charge
  * is keyed by the record's execution id, so a retry after a crash finds the same charge; the
- * payment is kept on the record itself, set by the one conditional write that completes it.
+ * payment is kept on the record itself (the stored answer is the payment, unless it is a
+ * decline), set by the one conditional write that completes it.
  */
-export function createPayment(deps: FlowDeps) {
-  return async (event: HttpRequest, context: IdempotentContext): Promise<HttpResponse> => {
+export function createPayment(deps: OperationDeps) {
+  return async (event: HttpRequest, context: Context): Promise<HttpResponse> => {
     const input = event.parsedBody as CreatePaymentInput;
-    const { executionId, attachToRecord, tenant, key, firstClaimedAtEpochMs } = context.idempotency;
+    const { executionId, attachToRecord, tenant, key, firstClaimedAtEpochMs } = getIdempotency(context);
     const paymentId = paymentIdFor(tenant, key);
     // Past the processor's memory of our key, the same key could charge again: a retry that comes
     // that late (or recovery) must not send it. The record stays IN_PROGRESS for an operator.
     const windowMs = deps.processor.idempotencyWindowMs ?? Number.POSITIVE_INFINITY;
     if ((deps.now ?? Date.now)() - firstClaimedAtEpochMs >= windowMs - PROCESSOR_WINDOW_MARGIN_MS) {
-      throw new HttpError('processor_window_passed', '', {
+      throw httpError('processor_window_passed', '', {
         cause: new Error(`payment ${paymentId} was first claimed ${new Date(firstClaimedAtEpochMs).toISOString()}, past the processor's idempotency window`),
       });
     }
@@ -50,7 +52,7 @@ export function createPayment(deps: FlowDeps) {
       } satisfies ChargeRequest);
     } catch (error) {
       // Refused as invalid before anything was charged: an answer, stored and replayed like one.
-      if (error instanceof ProcessorRejectedError) return problemResponse(error.status, error.code, error.title, error.detail, error.extensions);
+      if (error instanceof ProcessorRejectedError) return errorToResponse(error);
       throw error;
     }
     const payment: Payment = {
@@ -67,8 +69,10 @@ export function createPayment(deps: FlowDeps) {
       created: charge.createdEpochSeconds,
       ...(charge.processorId ? { payment_intent: charge.processorId } : {}),
     };
+    // A 201 or 202 answers the payment itself, and the record keeps that answer: it is not stored twice.
+    const answerIsPayment = charge.status === ChargeStatus.Succeeded || charge.status === ChargeStatus.Processing;
     // A key that produced a payment names it for as long as the payment exists: no retention.
-    attachToRecord(paymentAttributes(tenant, payment), { retainForever: true });
+    attachToRecord(paymentAttributes(tenant, payment, { answerIsPayment }), { retainForever: true });
 
     const location = { Location: `/payments/${payment.id}` };
     if (charge.status === ChargeStatus.Succeeded) return jsonResponse(201, payment, location);
@@ -97,14 +101,14 @@ export const COMPLETION_RESERVE_MS = 1_000;
 /** Without a Lambda context (scripts, some tests) the processor gets this long. */
 const PROCESSOR_TIMEOUT_WITHOUT_CONTEXT_MS = 30_000;
 
-function processorTimeoutMs(context: IdempotentContext): number {
+function processorTimeoutMs(context: Context): number {
   const remainingMs = context.getRemainingTimeInMillis?.();
   if (remainingMs === undefined) return PROCESSOR_TIMEOUT_WITHOUT_CONTEXT_MS;
   return Math.floor(remainingMs - Math.min(COMPLETION_RESERVE_MS, remainingMs / 2));
 }
 
 /** GET /payments/{id}: the caller's own payment, or 404 (also for another tenant's id). */
-export function getPayment(deps: Pick<FlowDeps, 'payments'>) {
+export function getPayment(deps: Pick<OperationDeps, 'payments'>) {
   return async (event: HttpRequest): Promise<HttpResponse> => {
     const id = event.pathParameters.id ?? '';
     const payment = PAYMENT_ID.test(id) ? await deps.payments.get(event.tenant, id) : undefined;
@@ -114,7 +118,7 @@ export function getPayment(deps: Pick<FlowDeps, 'payments'>) {
 }
 
 /** GET /payments: the caller's payments, newest first, in Stripe's list shape. */
-export function listPayments(deps: Pick<FlowDeps, 'payments'>) {
+export function listPayments(deps: Pick<OperationDeps, 'payments'>) {
   return async (event: HttpRequest): Promise<HttpResponse> => {
     const { limit, startingAfter } = listQuery(event.query ?? {});
     const page = await deps.payments.list(event.tenant, limit, startingAfter);
