@@ -1,5 +1,7 @@
 import type { ServerResponse } from 'node:http';
-import { problemOf, problemType } from '../lambda/http/problems';
+import { problemFor } from '../lambda/http/problem';
+import { problemOf } from '../lambda/http/problems';
+import type { HttpResponse } from '../lambda/http/types';
 
 /**
  * The answers the emulated API Gateway gives on its own (no route, no valid secret key, body too large,
@@ -24,13 +26,13 @@ export function sendProblem(
   detail: string,
   headers: Record<string, string> = {},
 ): void {
-  const body = JSON.stringify({ type: problemType(problem.code), title: problem.title, status: problem.status, detail, code: problem.code });
-  res.writeHead(problem.status, {
-    ...headers,
-    'Content-Type': 'application/problem+json',
-    'Content-Length': Buffer.byteLength(body),
-  });
-  res.end(body);
+  writeAnswer(res, problemFor(problem.code, detail, {}, headers));
+}
+
+/** Writes an answer built by lambda/http (a problem+json one among them) to a Node response. */
+export function writeAnswer(res: ServerResponse, answer: HttpResponse, extraHeaders: Record<string, string> = {}): void {
+  res.writeHead(answer.statusCode, { ...extraHeaders, ...answer.headers, 'Content-Length': Buffer.byteLength(answer.body) });
+  res.end(res.req?.method === 'HEAD' ? undefined : answer.body);
 }
 
 /** A JSON answer of the Lambda service API (`x-amzn-ErrorType` names the error for SDKs and the CLI). */

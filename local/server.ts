@@ -1,7 +1,8 @@
 import { Resource, ROUTE_SUMMARY } from '../lambda/shared/routes';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { authorizationValuesOfRawHeaders, UNAUTHORIZED_DETAIL, type AuthorizerContext, type SecretKeyLookup, verifyBearer, WWW_AUTHENTICATE_BEARER } from '../lambda/auth';
-import { problemType } from '../lambda/http/problem';
+import { problemFor } from '../lambda/http/problem';
+import { problemOf } from '../lambda/http/problems';
 import { FUNCTION_TIMEOUT_SECONDS } from '../lambda/payments/config';
 import { IDEMPOTENCY_KEY_HEADER, parseIdempotencyKey } from '../lambda/idempotency/key';
 import { STRIPE_WEBHOOK_PATH } from '../lambda/stripe/webhook';
@@ -72,17 +73,12 @@ export function createLocalServer(options: LocalServerOptions): Server {
   server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
     if (!socket.writable) return socket.destroy();
     const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
-    const status = tooLarge ? 431 : 400;
-    const body = JSON.stringify({
-      type: problemType(tooLarge ? 'headers_too_large' : 'bad_request'),
-      title: tooLarge ? 'Request Header Fields Too Large' : 'Bad Request',
-      status,
-      detail: tooLarge ? 'The request headers exceed 16 KB.' : 'The request could not be parsed as HTTP/1.1.',
-      code: tooLarge ? 'headers_too_large' : 'bad_request',
-    });
+    const code = tooLarge ? 'headers_too_large' : 'bad_request';
+    const answer = problemFor(code, tooLarge ? 'The request headers exceed 16 KB.' : 'The request could not be parsed as HTTP/1.1.');
+    const headers = Object.entries(answer.headers).map(([name, value]) => `${name}: ${value}\r\n`).join('');
     socket.end(
-      `HTTP/1.1 ${status} ${tooLarge ? 'Request Header Fields Too Large' : 'Bad Request'}\r\nContent-Type: application/problem+json\r\n` +
-        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      `HTTP/1.1 ${answer.statusCode} ${problemOf(code).title}\r\n${headers}` +
+        `Content-Length: ${Buffer.byteLength(answer.body)}\r\nConnection: close\r\n\r\n${answer.body}`,
     );
   });
   return server;

@@ -1,5 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type FixedProblemCode, problemOf, problemType } from '../../lambda/http/problems';
+import { problemFor } from '../../lambda/http/problem';
+import type { FixedProblemCode } from '../../lambda/http/problems';
+import { writeAnswer } from '../problem';
 import { readBody } from '../body';
 import type { PageAssets } from './bundle';
 import { Fault, isFault, type OrderBook } from './orders';
@@ -129,10 +131,7 @@ function sendJson(res: ServerResponse, status: number, value: unknown): void {
 }
 
 function problem(res: ServerResponse, code: FixedProblemCode, detail: string, extraHeaders: Record<string, string> = {}): void {
-  const { status, title } = problemOf(code);
-  const body = JSON.stringify({ type: problemType(code), title, status, detail, code });
-  res.writeHead(status, { ...PAGE_HEADERS, ...extraHeaders, 'Content-Type': 'application/problem+json', 'Content-Length': Buffer.byteLength(body) });
-  res.end(body);
+  writeAnswer(res, problemFor(code, detail, {}, extraHeaders), PAGE_HEADERS);
 }
 
 function refuse(req: IncomingMessage, res: ServerResponse, code: FixedProblemCode, detail: string, allow?: string): void {
