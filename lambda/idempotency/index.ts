@@ -5,6 +5,7 @@
 export type { Context } from 'aws-lambda';
 export {
   DEFAULT_LEASE_MARGIN_MS,
+  DEFAULT_LEASE_MS,
   getIdempotency,
   idempotency,
   type IdempotencyClaim,

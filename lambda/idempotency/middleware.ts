@@ -31,11 +31,14 @@ export const REPLAYED_HEADER = 'Idempotent-Replayed';
  */
 export const DEFAULT_LEASE_MARGIN_MS = 1_000;
 
+/** The lease when the context cannot tell the remaining time (tests, scripts): long enough for any run of theirs. */
+export const DEFAULT_LEASE_MS = 30_000;
+
 export interface IdempotencyOptions<Write = never> {
   store: IdempotencyStore<Write>;
   /**
    * Lease when the context cannot tell the remaining time (tests, scripts), in ms.
-   * @default 30000
+   * @default DEFAULT_LEASE_MS (30000)
    */
   defaultLeaseMs?: number;
   /**
@@ -122,7 +125,7 @@ type Request = middy.Request<HttpRequest, HttpResponse, Error, Context, Record<s
 /** `before` claims or answers from the record, `after` completes, `onError` releases. */
 export function idempotency<Write = never>(options: IdempotencyOptions<Write>): middy.MiddlewareObj<HttpRequest, HttpResponse, Error, Context> {
   const now = options.now ?? Date.now;
-  const defaultLeaseMs = options.defaultLeaseMs ?? 30_000;
+  const defaultLeaseMs = options.defaultLeaseMs ?? DEFAULT_LEASE_MS;
   const leaseMarginMs = options.leaseMarginMs ?? DEFAULT_LEASE_MARGIN_MS;
   const appliesTo = options.appliesTo ?? ((request: HttpRequest) => request.method === 'POST');
   const keyOf = options.keyOf ?? requireRequestKey;

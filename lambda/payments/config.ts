@@ -1,4 +1,4 @@
-import { DEFAULT_LEASE_MARGIN_MS } from '../idempotency/middleware';
+import { DEFAULT_LEASE_MARGIN_MS, DEFAULT_LEASE_MS } from '../idempotency/middleware';
 import { ConfigError, type Env, numberFromEnv, urlFromEnv } from '../shared/env';
 import { DEFAULT_TABLE_NAME } from '../shared/table';
 import { STRIPE_SECRET_KEY, type StripeSettings } from '../stripe/client';
@@ -26,7 +26,7 @@ export interface AppConfig {
   functionTimeoutSeconds: number;
   /**
    * Lease used when there is no Lambda context to read the remaining time from (tests, scripts).
-   * @default 30000
+   * @default DEFAULT_LEASE_MS (30000)
    */
   defaultLeaseMs: number;
   /**
@@ -121,7 +121,7 @@ export function configFromEnv(env: Env): AppConfig {
     tableName: env.TABLE_NAME?.trim() || DEFAULT_TABLE_NAME,
     idempotencyTtlSeconds,
     functionTimeoutSeconds,
-    defaultLeaseMs: 30_000,
+    defaultLeaseMs: DEFAULT_LEASE_MS,
     leaseMarginMs: DEFAULT_LEASE_MARGIN_MS,
     replayCacheEntries: numberFromEnv(env, 'REPLAY_CACHE_ENTRIES', 1000, 0, 100_000, true),
     ...(stripe ? { stripe } : {}),

@@ -1,3 +1,4 @@
+import { CardToken } from '../../lambda/payments/simulated-processor';
 import type { APIGatewayProxyResult, Context } from 'aws-lambda';
 import { createPaymentsHandler } from '../../lambda/payments/app';
 import { createDriver, type Driver, proxyEvent, validPayment } from '../helpers/drivers';
@@ -23,6 +24,19 @@ test('metadata keys named like Object.prototype members ("constructor", "toStrin
   driver.restart();
   expect((await driver.post({ key: 'k-proto-names', body: { ...validPayment, metadata } })).text).toBe(created.text);
   expect(ledgerFigures(await driver.contents())).toEqual(soundLedger(1));
+});
+
+test('a declined payment whose metadata is named like Object.prototype members is kept too: its record holds the payment as a map', async () => {
+  // A 201's payment is read from its stored answer; a 402's answer is a problem document, so its
+  // record keeps the payment as a map, which the marshaller must take as the plain object it is.
+  const metadata = { constructor: 'x', toString: 'y', hasOwnProperty: 'z', prototype: 'p', valueOf: 'v' };
+  const declined = await driver.post({ key: 'k-proto-declined', body: { ...validPayment, source: CardToken.Declined, metadata } });
+  expect(declined.status).toBe(402);
+  const payment = await driver.get(declined.json.payment);
+  expect(payment.status).toBe(200);
+  expect(payment.json).toMatchObject({ status: 'failed', metadata });
+  driver.restart();
+  expect((await driver.post({ key: 'k-proto-declined', body: { ...validPayment, source: CardToken.Declined, metadata } })).text).toBe(declined.text);
 });
 
 test('a tenant longer than any tenant id is a 4xx that stores nothing, not a 503 the client would retry forever', async () => {
