@@ -31,7 +31,9 @@ export function sendProblem(
 
 /** Writes an answer built by lambda/http (a problem+json one among them) to a Node response. */
 export function writeAnswer(res: ServerResponse, answer: HttpResponse, extraHeaders: Record<string, string> = {}): void {
-  res.writeHead(answer.statusCode, { ...extraHeaders, ...answer.headers, 'Content-Length': Buffer.byteLength(answer.body) });
+  // The answer's own headers first and its framing last, the order the docs' transcripts show.
+  const { 'Content-Type': contentType, ...headers } = answer.headers;
+  res.writeHead(answer.statusCode, { ...extraHeaders, ...headers, ...(contentType ? { 'Content-Type': contentType } : {}), 'Content-Length': Buffer.byteLength(answer.body) });
   res.end(res.req?.method === 'HEAD' ? undefined : answer.body);
 }
 
