@@ -31,11 +31,16 @@ export interface Payment {
   customer: string | null;
   description: string | null;
   metadata: Record<string, string>;
-  status: 'succeeded' | 'failed';
-  /** The processor's charge, `ch_...`. */
-  charge: string;
+  /** `processing` (202, with Stripe) until a webhook settles it; later reads may show `refunded`. */
+  status: 'processing' | 'succeeded' | 'failed' | 'refunded';
+  /** The processor's charge, `ch_...`; null when the processor refused before making one. */
+  charge: string | null;
   /** When the charge was made, epoch seconds. */
   created: number;
+  /** With Stripe: the PaymentIntent, `pi_...`. */
+  payment_intent?: string;
+  /** Refunded so far, in minor units, once a refund was reported. */
+  amount_refunded?: number;
 }
 
 export interface CreatePaymentOptions {
