@@ -12,9 +12,16 @@ export const MAX_BODY_BYTES = 64 * 1024;
  * Parses and checks a JSON body before anything else runs, so a bad request is answered with a
  * field-level 400 without touching DynamoDB and leaves the Idempotency-Key free.
  */
-export function validateJsonBody<T>(schema: z.ZodMiniType<T>): middy.MiddlewareObj<HttpRequest, HttpResponse, Error, Context> {
+export function validateJsonBody<T>(
+  schema: z.ZodMiniType<T>,
+  options: {
+    /** Which requests carry such a body; others pass untouched. @default every request */
+    appliesTo?: (request: HttpRequest) => boolean;
+  } = {},
+): middy.MiddlewareObj<HttpRequest, HttpResponse, Error, Context> {
   return {
     before: (request) => {
+      if (options.appliesTo && !options.appliesTo(request.event)) return;
       const { body, headers } = request.event;
       if (!isJsonInUtf8(headers['content-type'])) throw unsupportedMediaType();
       if (body === null || body.trim() === '') throw badRequest('invalid_request', 'A JSON body is required.');

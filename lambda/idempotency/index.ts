@@ -29,7 +29,7 @@ export {
   type ProblemResponseOptions,
   retryAfterSeconds,
 } from './http';
-export { type HttpEvent, type HttpEventKind, httpEventKind, httpEvents, type HttpEventsOptions, toEventResult, toHttpRequest } from './http-events';
+export { type HttpEvent, type HttpEventKind, httpEventKind, httpEvents, type HttpEventsOptions, shapeEarlyAnswers, toEventResult, toHttpRequest } from './http-events';
 export { IDEMPOTENCY_KEY_HEADER, MAX_KEY_LENGTH, parseIdempotencyKey, type KeyParseResult } from './key';
 export { KeyReusedError, LeaseLostError, RequestInProgressError, StoreRejectedError, StoreUnavailableError } from './errors';
 export { ResponseTooLargeError } from './response-codec';

@@ -65,15 +65,23 @@ export function createPaymentsApp(deps: AppDeps) {
   const cache = new ReplayCache({ maxEntries: config.replayCacheEntries });
 
   const pay = createPayment({ processor, payments, now: deps.now });
-  // middy's early timeout is off: the lease already covers the invocation up to Lambda's deadline.
-  const create = middy<HttpRequest, HttpResponse, Error, Context>({ timeoutEarlyInMillis: 0 })
-    .use(validateJsonBody(createPaymentBody({ paymentMethodIds: processor.acceptsPaymentMethodIds ?? false })))
-    .use(
-      idempotency({ store, cache, defaultLeaseMs: config.defaultLeaseMs, leaseMarginMs: config.leaseMarginMs, now: deps.now, recoverable: true, hooks: deps.telemetry?.hooks }),
-    )
-    .handler(pay);
   const get = getPayment({ payments });
   const list = listPayments({ payments });
+
+  // Body validation and the idempotency claim apply to POST /payments only; every other request
+  // passes them untouched to the route, which answers it or refuses it (404, 405).
+  const isCreate = (request: HttpRequest) => request.method === 'POST' && request.path === Resource.Payments;
+  const validation = validateJsonBody(createPaymentBody({ paymentMethodIds: processor.acceptsPaymentMethodIds ?? false }), { appliesTo: isCreate });
+  const claim = idempotency({
+    store,
+    cache,
+    defaultLeaseMs: config.defaultLeaseMs,
+    leaseMarginMs: config.leaseMarginMs,
+    now: deps.now,
+    recoverable: true,
+    hooks: deps.telemetry?.hooks,
+    appliesTo: isCreate,
+  });
 
   const route: Dispatch = async (request, context) => {
     const match = matchResource(request.path);
@@ -81,27 +89,34 @@ export function createPaymentsApp(deps: AppDeps) {
     if (!match || methods.length === 0) throw notFound(`No route for ${request.method} ${request.path.slice(0, 200)}.`);
     if (!methods.includes(request.method)) throw methodNotAllowed([...methods]);
     if (match.resource === Resource.Payment) return get(request);
-    return request.method === 'POST' ? create(request, context) : list(request);
+    return request.method === 'POST' ? pay(request, context) : list(request);
   };
 
   // One chain from the event to the answer: the door reads the event and shapes the answer,
-  // problemAnswers turns errors into problem+json, the route sends the request to its flow.
+  // problemAnswers turns errors into problem+json, then validation, the claim and the route.
+  // middy's early timeout is off: the lease already covers the invocation up to Lambda's deadline.
   const handler = middy<unknown, unknown, Error, Context>({ timeoutEarlyInMillis: 0 })
     .use(frontDoor())
     .use(problemAnswers())
+    .use(validation as middy.MiddlewareObj)
+    .use(claim as middy.MiddlewareObj)
     .handler((request, context) => route(request as HttpRequest, context));
 
   /**
    * The client's retry, made by the recovery worker from the request stored with the claim: the
-   * same key (sent as an sf-string, so any key reads back unchanged), body and tenant.
+   * same key (sent as an sf-string, so any key reads back unchanged), body and tenant, through the
+   * same middlewares, without the door (it is already a request).
    */
-  const redrive = middy<RecoverableRecord, unknown, Error, Context>({ timeoutEarlyInMillis: 0 })
-    .use(problemAnswers())
-    .handler((record, context) => {
-      const { method, path, body } = record.request;
-      const headers = { 'content-type': 'application/json', [IDEMPOTENCY_KEY_HEADER.toLowerCase()]: sfString(record.idempotencyKey) };
-      return route({ method, path, headers, pathParameters: {}, body, tenant: record.tenant }, context);
-    }) as (record: RecoverableRecord, context: Context) => Promise<HttpResponse>;
+  const redriveChain = middy<HttpRequest, HttpResponse, Error, Context>({ timeoutEarlyInMillis: 0 })
+    .use(problemAnswers() as middy.MiddlewareObj<HttpRequest, HttpResponse, Error, Context>)
+    .use(validation)
+    .use(claim)
+    .handler(route);
+  const redrive = (record: RecoverableRecord, context: Context): Promise<HttpResponse> => {
+    const { method, path, body } = record.request;
+    const headers = { 'content-type': 'application/json', [IDEMPOTENCY_KEY_HEADER.toLowerCase()]: sfString(record.idempotencyKey) };
+    return redriveChain({ method, path, headers, pathParameters: {}, body, tenant: record.tenant }, context);
+  };
 
   return { handler, redrive };
 }

@@ -5,7 +5,7 @@ import { isTenantId } from '../auth/tenant';
 import { unauthorized } from '../http/errors';
 import { errorToResponse } from '../http/problem';
 import type { HttpRequest, HttpResponse } from '../http/types';
-import { toHttpRequest } from '../idempotency/http-events';
+import { shapeEarlyAnswers, toHttpRequest } from '../idempotency/http-events';
 import { isResource, pathOf, Resource } from '../shared/routes';
 import { IDEMPOTENCY_KEY_HEADER, requestKey } from '../idempotency/key';
 import { parseOrThrow } from '../http/parse';
@@ -97,16 +97,20 @@ interface Arrival {
  * `onError` in reverse), or here when this door itself refused the event.
  */
 export function frontDoor(): middy.MiddlewareObj<unknown, unknown, Error, Context, Record<string, unknown>> {
-  const answer = (request: { internal: Record<string, unknown>; response: unknown }, response: HttpResponse) => {
-    const arrival = request.internal[ARRIVAL] as Arrival;
+  const shaped = (arrival: Arrival, response: HttpResponse) => {
     const echoed = echoIdempotencyKey(arrival.request, response);
-    request.response = arrival.kind === 'proxy' ? toProxyResult(echoed) : toDirectResult(echoed);
+    return arrival.kind === 'proxy' ? toProxyResult(echoed) : toDirectResult(echoed);
+  };
+  const answer = (request: { internal: Record<string, unknown>; response: unknown }, response: HttpResponse) => {
+    request.response = shaped(request.internal[ARRIVAL] as Arrival, response);
   };
   return {
     before: (request) => {
       const kind = eventKind(request.event);
       const arrival: Arrival = { kind };
       request.internal[ARRIVAL] = arrival;
+      // A replay, 409 or 422 answered from the claim's `before` skips this door's `after`.
+      shapeEarlyAnswers(request, (response) => shaped(arrival, response));
       arrival.request = kind === 'proxy' ? fromProxyEvent(request.event) : fromDirectPayload(request.event);
       request.event = arrival.request;
     },
