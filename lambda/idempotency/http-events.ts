@@ -64,10 +64,12 @@ type RequestParts = Pick<HttpRequest, 'method' | 'path' | 'headers' | 'pathParam
  * only) and leaves the query percent-encoded.
  */
 function proxyParts(kind: 'rest' | 'alb', event: Record<string, unknown>): RequestParts {
-  const query: Record<string, string[]> = {};
-  const single = strings(event.queryStringParameters);
-  for (const name in single) query[name] = [single[name]!];
-  Object.assign(query, lists(event.multiValueQueryStringParameters));
+  const query = ownEntries(
+    new Map([
+      ...Object.entries(strings(event.queryStringParameters)).map(([name, value]): [string, string[]] => [name, [value]]),
+      ...Object.entries(lists(event.multiValueQueryStringParameters)),
+    ]),
+  );
   return {
     method: String(event.httpMethod).toUpperCase(),
     // REST API: the path the client called, without the stage; on a custom domain it includes the base path.
@@ -112,44 +114,37 @@ function httpApiParts(event: Record<string, unknown>): RequestParts {
  * is that value.
  */
 function headersOf(single: unknown, multi: unknown): Record<string, string> {
-  // Plain loops: this runs on every request, and the Map-and-spread version cost some 5 µs of it.
-  // A Map: a header named `__proto__` must not reach an object's prototype.
+  // Maps, not objects: a header named `__proto__` or `constructor` is a header like any other.
   const fromMulti = new Map<string, string[]>();
-  if (isObject(multi)) {
-    for (const name in multi) {
-      const values = multi[name];
-      if (!Array.isArray(values)) continue;
-      const lower = name.toLowerCase();
-      for (const value of values) if (typeof value === 'string') fromMulti.set(lower, [...(fromMulti.get(lower) ?? []), value]);
-    }
+  for (const [name, values] of Object.entries(lists(multi))) {
+    if (values.length > 0) fromMulti.set(name.toLowerCase(), [...(fromMulti.get(name.toLowerCase()) ?? []), ...values]);
   }
-  const headers: Record<string, string> = {};
+  const headers = new Map<string, string>();
   let keyValue: string | undefined;
   const seeKey = (value: string) => {
     if (keyValue !== undefined && keyValue !== value) throw new HttpError(IdempotencyProblems.idempotency_key_invalid, 'Send exactly one Idempotency-Key header.');
     keyValue = value;
   };
-  if (isObject(single)) {
-    for (const name in single) {
-      const value = single[name];
-      if (typeof value !== 'string') continue;
-      const lower = name.toLowerCase();
-      if (lower === KEY_HEADER) seeKey(value);
-      if (fromMulti.has(lower)) continue; // the multi-value map wins where it has the header
-      headers[lower] = headers[lower] === undefined ? value : `${headers[lower]}, ${value}`;
-    }
+  for (const [name, value] of Object.entries(strings(single))) {
+    const lower = name.toLowerCase();
+    if (lower === KEY_HEADER) seeKey(value);
+    if (fromMulti.has(lower)) continue; // the multi-value map wins where it has the header
+    const earlier = headers.get(lower);
+    headers.set(lower, earlier === undefined ? value : `${earlier}, ${value}`);
   }
   for (const [lower, values] of fromMulti) {
     if (lower === KEY_HEADER) values.forEach(seeKey);
-    headers[lower] = lower === KEY_HEADER ? values[0]! : values.join(', ');
+    headers.set(lower, values.join(', '));
   }
-  return headers;
+  // The one key every copy of the header named (the same value twice is that value).
+  if (keyValue !== undefined) headers.set(KEY_HEADER, keyValue);
+  return ownEntries(headers);
 }
 
 function queryOf(params: URLSearchParams): Record<string, string[]> {
-  const query: Record<string, string[]> = {};
-  for (const [name, value] of params) (query[name] ??= []).push(value);
-  return query;
+  const query = new Map<string, string[]>();
+  for (const [name, value] of params) query.set(name, [...(query.get(name) ?? []), value]);
+  return ownEntries(query);
 }
 
 /**
@@ -159,9 +154,9 @@ function queryOf(params: URLSearchParams): Record<string, string[]> {
  */
 function formDecoded(query: Record<string, string[]>): Record<string, string[]> {
   const decode = (text: string) => new URLSearchParams(`=${text.replaceAll('&', '%26')}`).get('') ?? text;
-  const decoded: Record<string, string[]> = {};
-  for (const [name, values] of Object.entries(query)) (decoded[decode(name)] ??= []).push(...values.map(decode));
-  return decoded;
+  const decoded = new Map<string, string[]>();
+  for (const [name, values] of Object.entries(query)) decoded.set(decode(name), [...(decoded.get(decode(name)) ?? []), ...values.map(decode)]);
+  return ownEntries(decoded);
 }
 
 // fatal: bytes that are not UTF-8 must not become U+FFFD (two different bodies would then share
@@ -262,18 +257,15 @@ function isObject(value: unknown): value is Record<string, unknown> {
 
 /** The string entries of a map from the event (the types allow `undefined` values). */
 function strings(value: unknown): Record<string, string> {
-  const entries: Record<string, string> = {};
-  if (!isObject(value)) return entries;
-  for (const name in value) if (typeof value[name] === 'string') entries[name] = value[name];
-  return entries;
+  if (!isObject(value)) return {};
+  return Object.fromEntries(Object.entries(value).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
 }
 
 function lists(value: unknown): Record<string, string[]> {
-  const entries: Record<string, string[]> = {};
-  if (!isObject(value)) return entries;
-  for (const name in value) {
-    const values = value[name];
-    if (Array.isArray(values)) entries[name] = values.filter((item): item is string => typeof item === 'string');
-  }
-  return entries;
+  if (!isObject(value)) return {};
+  const entries = Object.entries(value).filter((entry): entry is [string, unknown[]] => Array.isArray(entry[1]));
+  return Object.fromEntries(entries.map(([name, values]) => [name, values.filter((item): item is string => typeof item === 'string')]));
 }
+
+/** A plain object from a Map: `Object.fromEntries` defines own properties, so no name reaches a prototype. */
+const ownEntries = <V>(map: Map<string, V>): Record<string, V> => Object.fromEntries(map);

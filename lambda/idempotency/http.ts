@@ -76,8 +76,9 @@ export interface HttpErrorOptions {
 }
 
 /**
- * Every error that becomes an HTTP answer. `detail` is shown to the client only below 500: a
- * server error gets a generic text, so nothing internal leaks.
+ * Every error that becomes an HTTP answer. `detail` is sent to the client as written, so word it
+ * for the client: a server error given an empty detail gets the generic SERVER_ERROR_DETAIL, and
+ * its cause goes to the log only. Errors that are not HttpErrors never show their message.
  */
 export class HttpError extends Error {
   override name = 'HttpError';

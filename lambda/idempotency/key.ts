@@ -38,16 +38,19 @@ export function parseIdempotencyKey(raw: string | undefined): KeyParseResult {
 }
 
 
-const parsedKeys = new WeakMap<HttpRequest, KeyParseResult>();
+const parsedKeys = new WeakMap<HttpRequest, { raw: string | undefined; result: KeyParseResult }>();
 
 /**
  * The request's `Idempotency-Key`, parsed once per request whoever asks (the middleware, an
- * answer that echoes the key): later calls get the first parse.
+ * answer that echoes the key); parsed again only when the header itself changed since.
  */
 export function requestKey(request: HttpRequest): KeyParseResult {
-  let parsed = parsedKeys.get(request);
-  if (!parsed) parsedKeys.set(request, (parsed = parseIdempotencyKey(request.headers[IDEMPOTENCY_KEY_HEADER.toLowerCase()])));
-  return parsed;
+  const raw = request.headers[IDEMPOTENCY_KEY_HEADER.toLowerCase()];
+  const parsed = parsedKeys.get(request);
+  if (parsed && parsed.raw === raw) return parsed.result;
+  const result = parseIdempotencyKey(raw);
+  parsedKeys.set(request, { raw, result });
+  return result;
 }
 
 /** The request's key, or the 400 the SPEC asks for when it is missing or invalid. */

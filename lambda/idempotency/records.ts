@@ -126,8 +126,9 @@ async function settle(run: () => Promise<unknown>): Promise<Settled> {
     await run();
     return { ok: true };
   } catch (error) {
-    if (error instanceof HttpError && error.status === 409) return { ok: false, reason: 'retry', error };
-    if (error instanceof HttpError && error.status === 422) return { ok: false, reason: 'mismatch', error };
+    // By class, not status: a handler's own HttpError(409 or 422) is a failure of that handler.
+    if (error instanceof RequestInProgressError) return { ok: false, reason: 'retry', error };
+    if (error instanceof KeyReusedError) return { ok: false, reason: 'mismatch', error };
     return { ok: false, reason: 'failed', error };
   }
 }

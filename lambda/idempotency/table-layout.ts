@@ -45,4 +45,15 @@ export const RECOVERY_INDEX = {
   shards: 16,
 } as const;
 
-export const tableLayout = (layout: Partial<TableLayout> = {}): TableLayout => ({ ...DEFAULT_TABLE_LAYOUT, ...layout });
+/** Attribute names of the record itself: a layout may not reuse them for the key or the TTL. */
+const RECORD_FIELDS = new Set(['tenant', 'idempotencyKey', 'status', 'fingerprint', 'executionId', 'leaseToken', 'leaseUntilEpochMs', 'leasedAtEpochMs', 'createdAtEpochMs', 'completedAtEpochMs', 'claimCount', 'response', 'request', 'recovery', 'recoveryShard', 'recordKey']);
+
+/** The layout with its defaults; refuses names that would overwrite the record's own fields. */
+export function tableLayout(layout: Partial<TableLayout> = {}): TableLayout {
+  const resolved = { ...DEFAULT_TABLE_LAYOUT, ...layout };
+  for (const name of [resolved.keyAttribute, resolved.ttlAttribute]) {
+    if (!name || RECORD_FIELDS.has(name)) throw new TypeError(`table layout: "${name}" cannot be the key or TTL attribute; the record uses that name itself`);
+  }
+  if (resolved.keyAttribute === resolved.ttlAttribute) throw new TypeError('table layout: the key and TTL attributes must differ');
+  return resolved;
+}

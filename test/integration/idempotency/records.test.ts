@@ -2,6 +2,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context, EventBridgeEvent, SQSEvent, SQSRecord } from 'aws-lambda';
 import { DynamoDbIdempotencyStore } from '../../../lambda/idempotency/dynamodb-store';
 import { KeyReusedError, RequestInProgressError } from '../../../lambda/idempotency/errors';
+import { HttpError, IdempotencyProblems } from '../../../lambda/idempotency/http';
 import { getIdempotency } from '../../../lambda/idempotency/middleware';
 import { idempotentEventBridge, idempotentSqsRecords } from '../../../lambda/idempotency/records';
 import { createTestTable, type TestTable } from '../../helpers/dynamo';
@@ -178,6 +179,20 @@ describe('idempotent SQS records and EventBridge events', () => {
     expect(failedIds(dropped)).toEqual([]);
     expect(mismatches).toEqual(['c:true']);
     expect(runs).toEqual(['a']);
+  });
+
+  test("a handler's own 409 or 422 is that handler failing, not a key in progress or reused: never dropped by onMismatch", async () => {
+    const mismatches: string[] = [];
+    const handler = idempotentSqsRecords(
+      async (record) => {
+        throw new HttpError(IdempotencyProblems[record.messageId === 'h422' ? 'idempotency_key_reused' : 'request_in_progress'], 'the handler refused');
+      },
+      { store, log, onMismatch: (record) => (mismatches.push(record.messageId), 'skip') },
+    );
+    const response = await handler(batch(sqsRecord('h422', { n: 1 }), sqsRecord('h409', { n: 2 })), context);
+    expect(failedIds(response)).toEqual(['h422', 'h409']);
+    expect(mismatches).toEqual([]);
+    expect(logged.map((fields) => fields.reason)).toEqual(['failed', 'failed']);
   });
 
   test('tenants keep the same key apart', async () => {

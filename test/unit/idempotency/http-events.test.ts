@@ -291,6 +291,25 @@ describe('toHttpRequest from an ALB event', () => {
   });
 });
 
+describe('names that are members of Object.prototype', () => {
+  test('query parameters named constructor, __proto__ or toString are parameters like any other, through every door', () => {
+    // Entries, not an object literal: `{ __proto__: … }` in source would set a prototype.
+    const expected = [['constructor', ['1']], ['__proto__', ['2']], ['toString', ['3']]];
+    const v2 = toHttpRequest(httpApiEvent({ rawQueryString: 'constructor=1&__proto__=2&toString=3' })).request.query!;
+    expect(Object.entries(v2)).toEqual(expected);
+    const alb = toHttpRequest(albEvent({ queryStringParameters: JSON.parse('{"constructor":"1","__proto__":"2","to%53tring":"3"}') })).request.query!;
+    expect(Object.entries(alb)).toEqual(expected);
+    expect(Object.getPrototypeOf(alb)).toBe(Object.prototype);
+  });
+
+  test('a header named constructor or __proto__ is kept as sent, and the same key twice in the one map is that key', () => {
+    const headers = JSON.parse('{"constructor":"c","__proto__":"p","Idempotency-Key":"k","idempotency-key":"k"}');
+    const request = toHttpRequest(httpApiEvent({ headers })).request;
+    expect(Object.entries(request.headers)).toEqual(expect.arrayContaining([['constructor', 'c'], ['__proto__', 'p'], ['idempotency-key', 'k']]));
+    expect(Object.getPrototypeOf(request.headers)).toBe(Object.prototype);
+  });
+});
+
 describe('toEventResult', () => {
   const response: HttpResponse = {
     statusCode: 201,

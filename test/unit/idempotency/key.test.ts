@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { MAX_KEY_LENGTH, parseIdempotencyKey, requireIdempotencyKey } from '../../../lambda/idempotency/key';
+import { MAX_KEY_LENGTH, parseIdempotencyKey, requestKey, requireIdempotencyKey } from '../../../lambda/idempotency/key';
 
 const visibleAscii = fc.string({ unit: fc.integer({ min: 0x21, max: 0x7e }).map((c) => String.fromCharCode(c)), minLength: 1, maxLength: MAX_KEY_LENGTH });
 
@@ -39,4 +39,13 @@ describe('Idempotency-Key parsing', () => {
     expect(() => requireIdempotencyKey(undefined)).toThrow(expect.objectContaining({ status: 400, code: 'idempotency_key_missing' }));
     expect(() => requireIdempotencyKey('a b')).toThrow(expect.objectContaining({ status: 400, code: 'idempotency_key_invalid' }));
   });
+});
+
+test('requestKey parses a request once, and again only when its header changed', () => {
+  const request = { method: 'POST', path: '/x', headers: { 'idempotency-key': '"a"' }, pathParameters: {}, body: null, tenant: '' };
+  const first = requestKey(request);
+  expect(first).toEqual({ ok: true, key: 'a' });
+  expect(requestKey(request)).toBe(first);
+  request.headers['idempotency-key'] = 'b';
+  expect(requestKey(request)).toEqual({ ok: true, key: 'b' });
 });
