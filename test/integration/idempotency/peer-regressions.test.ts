@@ -70,15 +70,21 @@ describe('regressions of known bugs in peer idempotency libraries', () => {
   });
   afterEach(() => table.drop());
 
+  /** The first request, claimed and held inside its handler until the test opens `running`. */
+  async function startHeldRequest() {
+    const running = gate();
+    behaviour = async () => {
+      await running.opened;
+      return { statusCode: 201, headers: {}, body: 'first' };
+    };
+    const first = invoke();
+    await waitForClaim();
+    return { running, first };
+  }
+
   describe('Powertools TS #5675: a rejected request never deletes or alters the record that refused it', () => {
     test("a 409 duplicate and a 422 mismatch leave a running request's record exactly as it was", async () => {
-      const running = gate();
-      behaviour = async () => {
-        await running.opened;
-        return { statusCode: 201, headers: {}, body: 'first' };
-      };
-      const first = invoke();
-      await waitForClaim();
+      const { running, first } = await startHeldRequest();
       const before = await rawItem();
 
       const duplicate = await invoke();
@@ -171,13 +177,7 @@ describe('regressions of known bugs in peer idempotency libraries', () => {
   describe('Powertools Python #4759: no remaining time still gives a lease', () => {
     test('getRemainingTimeInMillis() of 0: the lease ends after the margin, and a concurrent duplicate gets a 409, not a takeover', async () => {
       remainingMs = 0;
-      const running = gate();
-      behaviour = async () => {
-        await running.opened;
-        return { statusCode: 201, headers: {}, body: 'first' };
-      };
-      const first = invoke();
-      await waitForClaim();
+      const { running, first } = await startHeldRequest();
       const claimed = await rawItem();
 
       expect(claimed!.leaseUntilEpochMs).toBeGreaterThan(T0);
