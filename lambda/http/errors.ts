@@ -3,8 +3,8 @@ import { type FixedProblemCode, problemOf } from './problems';
 
 /**
  * The one error base class is the idempotency layer's (lambda/idempotency/http.ts): a stable
- * `code`, its `status` and `title`, a `detail` shown to the client only below 500. The product's
- * errors name an entry of its catalogue (lambda/http/problems.ts), which gives status and title.
+ * `code`, its `status` and `title`, a `detail` written for the client. The product's errors
+ * name an entry of its catalogue (lambda/http/problems.ts), which gives status and title.
  */
 export { HttpError, retryAfterSeconds } from '../idempotency/http';
 

@@ -180,14 +180,6 @@ function decodeBody(body: string, isBase64Encoded: boolean): string {
 
 export interface HttpEventsOptions extends ToHttpRequestOptions, ErrorResponseOptions {}
 
-/** Where `before` leaves the raw event for `after` and `onError`; removed once answered. */
-const INTERNAL_KEY = '@idempotent-payments/idempotency:http-events';
-
-interface Arrival {
-  kind: HttpEventKind;
-  event: unknown;
-}
-
 /**
  * The front door as a middy middleware: `before` makes the event an HttpRequest, `after` answers
  * in the event's result shape, `onError` answers a thrown error with its problem+json (a 500
@@ -205,15 +197,16 @@ export function httpEvents(options: HttpEventsOptions = {}): middy.MiddlewareObj
     before: (request) => {
       const kind = httpEventKind(request.event);
       if (kind === undefined) throw new TypeError('httpEvents: not a REST API, HTTP API, Function URL or ALB event.');
-      internalOf(request)[INTERNAL_KEY] = { kind, event: request.event } satisfies Arrival;
-      request.event = toHttpRequest(request.event, options).request;
+      const event = request.event;
+      shapeEarlyAnswers(request, (response) => toEventResult(kind, response, event));
+      request.event = toHttpRequest(event, options).request;
     },
     after: (request) => {
       if (!isHttpResponse(request.response)) throw new TypeError('httpEvents: the handler did not return an HttpResponse.');
       request.response = eventResultFor(request, request.response);
     },
     onError: (request) => {
-      if (internalOf(request)[INTERNAL_KEY] === undefined) return;
+      if (internalOf(request)[SHAPER] === undefined) return;
       const response = isHttpResponse(request.response) ? request.response : errorResponse(request.error, options);
       request.response = eventResultFor(request, response);
     },
@@ -221,17 +214,12 @@ export function httpEvents(options: HttpEventsOptions = {}): middy.MiddlewareObj
 }
 
 /**
- * The response in the shape of the event httpEvents took in, for a middleware that answers early
- * from `before`; the bare response when httpEvents is not in the chain.
+ * The response in the shape of the event the chain's front door took in (httpEvents, or a door
+ * of the caller's own that called shapeEarlyAnswers); the bare response without one.
  */
 export function eventResultFor(request: { internal: object }, response: HttpResponse): unknown {
-  const internal = internalOf(request);
-  const shape = internal[SHAPER] as ((response: HttpResponse) => unknown) | undefined;
-  if (shape) return shape(response);
-  const arrival = internal[INTERNAL_KEY] as Arrival | undefined;
-  if (arrival === undefined) return response;
-  delete internal[INTERNAL_KEY];
-  return toEventResult(arrival.kind, response, arrival.event);
+  const shape = internalOf(request)[SHAPER] as ((response: HttpResponse) => unknown) | undefined;
+  return shape ? shape(response) : response;
 }
 
 const internalOf = (request: { internal: object }) => request.internal as Record<string, unknown>;
@@ -240,8 +228,8 @@ const SHAPER = '@idempotent-payments/idempotency:shape-answer';
 
 /**
  * For a front door of the caller's own (in place of httpEvents): how an answer the idempotency
- * middleware gives from `before` (a replay, a 409, a 422) leaves the chain. middy then skips every
- * `after`, the door's too, so the middleware hands its answer to `shape` instead.
+ * middleware gives from `before` (a replay) leaves the chain. middy then skips every `after`, the
+ * door's too, so the middleware hands its answer to `shape` instead.
  */
 export function shapeEarlyAnswers(request: { internal: object }, shape: (response: HttpResponse) => unknown): void {
   internalOf(request)[SHAPER] = shape;

@@ -109,7 +109,7 @@ export function frontDoor(): middy.MiddlewareObj<unknown, unknown, Error, Contex
       const kind = eventKind(request.event);
       const arrival: Arrival = { kind };
       request.internal[ARRIVAL] = arrival;
-      // A replay, 409 or 422 answered from the claim's `before` skips this door's `after`.
+      // A replay answered from the claim's `before` skips this door's `after`.
       shapeEarlyAnswers(request, (response) => shaped(arrival, response));
       arrival.request = kind === 'proxy' ? fromProxyEvent(request.event) : fromDirectPayload(request.event);
       request.event = arrival.request;
